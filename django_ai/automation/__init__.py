@@ -1,0 +1,1 @@
+"""Workflow automation: the workflows engine, events and testing helpers."""

@@ -1,0 +1,1 @@
+"""Events: model-declared and emitted occurrences that start and wake workflows."""

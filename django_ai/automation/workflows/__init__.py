@@ -1,0 +1,1 @@
+"""Durable workflows: declare with decorators in ``<app>/workflows.py``, run with ``engine``."""

@@ -1,0 +1,116 @@
+"""Executing one delivered step: claim the run, run the body, persist the outcome.
+
+A step and its outcome share one transaction with the run row locked. An attempt that raises
+is rolled back whole (the body's own writes included) and recorded in a second transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from .. import registry
+from ..clock import now
+from ..errors import StepResultError
+from ..models import WaitKind, WorkflowRun, WorkflowStatus
+from ..runtime import activate
+from ..specs import StepSpec, WorkflowSpec
+from .finishing import error_text, fail_run
+from .outcomes import apply_result, validate_result
+from .state import bump, persist, wait_until
+from .subflows import subflow_result
+
+
+@dataclass
+class AttemptFailed(Exception):
+    """Carries a failed attempt out of the rolled-back transaction."""
+
+    error: str
+    retryable: bool
+
+
+def claim(run_id: int, step: str, seq: int) -> WorkflowRun | None:
+    """Lock the run if this delivery is current; None when stale or held by another worker."""
+    return (
+        WorkflowRun.objects.select_for_update(skip_locked=True)
+        .filter(pk=run_id, status=WorkflowStatus.RUNNING, current_step=step, seq=seq)
+        .first()
+    )
+
+
+def call_body(
+    run: WorkflowRun, spec: WorkflowSpec, step: StepSpec, context: Any, kwargs: dict[str, Any]
+) -> Any:
+    instance = spec.cls()
+    instance.context = context
+    if step.accepts("subflow_result") and run.active_child_id and "subflow_result" not in kwargs:
+        kwargs["subflow_result"] = subflow_result(run.active_child_id)
+    with activate(run, context, step.name):
+        return getattr(instance, step.name)(**kwargs)
+
+
+def run_step_body(
+    run: WorkflowRun, spec: WorkflowSpec, step: StepSpec, kwargs: dict[str, Any] | None = None
+) -> None:
+    """Run the body and persist its result; raise ``AttemptFailed`` to roll everything back."""
+    context = spec.context_cls.model_validate(run.data)
+    try:
+        result = call_body(run, spec, step, context, dict(kwargs or {}))
+        validate_result(spec, step, result)
+    except StepResultError as exc:
+        raise AttemptFailed(str(exc), retryable=False)
+    except Exception as exc:
+        raise AttemptFailed(error_text(exc), retryable=True)
+    apply_result(run, spec, step, result, context)
+
+
+def _resolve(run: WorkflowRun) -> tuple[WorkflowSpec, StepSpec] | str:
+    spec = registry.find(run.name)
+    if spec is None:
+        return f"Workflow {run.name!r} is not registered in this process."
+    step = spec.step(run.current_step)
+    if step is None:
+        return f"Workflow {run.name!r} has no step {run.current_step!r} (changed while in flight?)."
+    return spec, step
+
+
+def execute_step(run_id: int, step_name: str, seq: int) -> bool:
+    """Worker entry point. Returns True when this delivery executed the step."""
+    try:
+        with transaction.atomic():
+            run = claim(run_id, step_name, seq)
+            if run is None:
+                return False
+            resolved = _resolve(run)
+            if isinstance(resolved, str):
+                fail_run(run, None, resolved)
+                return True
+            run_step_body(run, *resolved)
+    except AttemptFailed as failure:
+        record_failed_attempt(run_id, step_name, seq, failure)
+    return True
+
+
+def record_failed_attempt(run_id: int, step_name: str, seq: int, failure: AttemptFailed) -> None:
+    """Schedule a retry with backoff, or fail the run when attempts are used up."""
+    with transaction.atomic():
+        run = (
+            WorkflowRun.objects.select_for_update()
+            .filter(pk=run_id, status=WorkflowStatus.RUNNING, current_step=step_name, seq=seq)
+            .first()
+        )
+        if run is None:
+            return
+        spec = registry.find(run.name)
+        attempts = run.attempt + 1
+        policy = spec.retry_for(step_name) if spec is not None else None
+        if not failure.retryable or policy is None or attempts >= policy.max_attempts:
+            fail_run(run, spec, failure.error)
+            return
+        bump(run)
+        wait_until(run, WaitKind.RETRY, now() + policy.delay_before_retry(attempts))
+        run.attempt = attempts
+        run.error = failure.error
+        persist(run)

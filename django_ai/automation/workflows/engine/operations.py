@@ -1,0 +1,123 @@
+"""Operator actions on one run: cancel, retry the current step, submit an action step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from .. import registry
+from ..clock import now
+from ..errors import ActionFailedError, RunStateError
+from ..models import TERMINAL_STATUSES, StepExecution, WaitKind, WorkflowRun, WorkflowStatus
+from .execution import AttemptFailed, run_step_body
+from .state import bump, clear_wait, enter_step, history, persist
+
+
+def _lock(run_id: int) -> WorkflowRun:
+    run = WorkflowRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None:
+        raise WorkflowRun.DoesNotExist(f"No workflow run with id {run_id}.")
+    return run
+
+
+def _guard_child(run: WorkflowRun, operation: str) -> None:
+    if run.parent_run_id is None:
+        return
+    parent = WorkflowRun.objects.filter(pk=run.parent_run_id).only("status", "name").first()
+    if parent is not None and parent.status not in TERMINAL_STATUSES:
+        raise RunStateError(
+            f"Cannot {operation} run {run.pk}: it is a subworkflow of run {parent.pk} "
+            f"({parent.name}), which is still {parent.status}. {operation.capitalize()} the "
+            "parent instead, or handle the child's outcome in the parent's on_complete step."
+        )
+
+
+def _active_chain(run_id: int) -> list[int]:
+    """The run and its active descendants, outermost first."""
+    chain = [run_id]
+    while True:
+        child = (WorkflowRun.objects.filter(pk=chain[-1]).values_list("active_child_id", flat=True)
+                 .first())
+        if child is None or child in chain:
+            return chain
+        status = WorkflowRun.objects.filter(pk=child).values_list("status", flat=True).first()
+        if status in TERMINAL_STATUSES:
+            return chain
+        chain.append(child)
+
+
+def _cancel_locked(run: WorkflowRun, reason: str) -> None:
+    row = history(run, StepExecution.Status.CANCELLED, reason)
+    bump(run)
+    clear_wait(run)
+    run.status = WorkflowStatus.CANCELLED
+    run.error = reason
+    run.finished_at = now()
+    persist(run, row)
+
+
+def cancel(run_id: int, reason: str | None = None) -> bool:
+    """Cancel a run and, first and depth-first, its active subworkflows.
+
+    Returns False for a run that had already finished (it is left unchanged).
+    """
+    reason = reason or "Cancelled."
+    with transaction.atomic():
+        _guard_child(_lock(run_id), "cancel")
+        # Lock deepest first: a finishing child locks itself, then its parent.
+        for member_id in reversed(_active_chain(run_id)):
+            member = _lock(member_id)
+            if member.status not in TERMINAL_STATUSES:
+                _cancel_locked(member, reason if member_id == run_id else
+                               f"Parent run {run_id} was cancelled: {reason}")
+            elif member_id == run_id:
+                return False
+    return True
+
+
+def retry_current_step(run_id: int) -> None:
+    """Run a FAILED (or stuck) run's current step again with a fresh attempt count."""
+    with transaction.atomic():
+        run = _lock(run_id)
+        if run.status in (WorkflowStatus.COMPLETED, WorkflowStatus.CANCELLED):
+            raise RunStateError(f"Run {run.pk} is {run.status}; only a failed or stuck run "
+                                "can retry its current step.")
+        _guard_child(run, "retry")
+        spec = registry.get(run.name)
+        if run.current_step not in spec.steps:
+            raise RunStateError(f"Run {run.pk} is at step {run.current_step!r}, which workflow "
+                                f"{spec.name!r} no longer has.")
+        run.error = ""
+        run.finished_at = None
+        enter_step(run, spec, run.current_step)
+        persist(run)
+
+
+def submit_action(run_id: int, step_name: str, fields: dict[str, Any]) -> WorkflowRun:
+    """Run action step ``step_name`` with the submitted ``fields``, under the run's lock."""
+    try:
+        return _submit_locked(run_id, step_name, fields)
+    except AttemptFailed as failure:
+        raise ActionFailedError(
+            f"Action step {step_name!r} of run {run_id} failed; the run still waits there.\n"
+            f"{failure.error}"
+        )
+
+
+def _submit_locked(run_id: int, step_name: str, fields: dict[str, Any]) -> WorkflowRun:
+    with transaction.atomic():
+        run = _lock(run_id)
+        at_step = (run.status == WorkflowStatus.SUSPENDED and run.wait_kind == WaitKind.ACTION
+                   and run.current_step == step_name)
+        if not at_step:
+            raise RunStateError(
+                f"Run {run.pk} is not waiting at action step {step_name!r}: it is {run.status} "
+                f"at step {run.current_step!r}."
+            )
+        spec = registry.get(run.name)
+        bump(run)
+        clear_wait(run)
+        run.status = WorkflowStatus.RUNNING
+        run_step_body(run, spec, spec.steps[step_name], fields)
+    return run

@@ -1,0 +1,48 @@
+"""Creating runs: from ``engine.start``, from a parent's ``run_subflow``, from an event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from ..models import WaitKind, WorkflowRun, WorkflowStatus
+from ..specs import WorkflowSpec
+from .state import dispatch, enter_step, wait_until
+
+
+def _bind_entity(run: WorkflowRun, context: BaseModel, parent: WorkflowRun | None) -> None:
+    """A Context ``entity_id`` binds the run; otherwise a child inherits its parent's binding."""
+    own = getattr(context, "entity_id", None) if "entity_id" in type(context).model_fields else None
+    if own is not None:
+        run.entity_id = str(own)
+    elif parent is not None:
+        run.entity_model, run.entity_id = parent.entity_model, parent.entity_id
+
+
+def new_run(
+    spec: WorkflowSpec,
+    context: BaseModel,
+    *,
+    parent: WorkflowRun | None = None,
+    start_at: datetime | None = None,
+    entity: tuple[str, str] | None = None,
+    trigger_event_id: int | None = None,
+) -> WorkflowRun:
+    """Insert a run at its start step (or WAITING until ``start_at``) and hand it off."""
+    run = WorkflowRun(
+        name=spec.name, version=spec.version, data=context.model_dump(mode="json"),
+        status=WorkflowStatus.RUNNING, current_step=spec.start_step, parent_run=parent,
+        trigger_event_id=trigger_event_id,
+    )
+    if entity is not None:
+        run.entity_model, run.entity_id = entity
+    else:
+        _bind_entity(run, context, parent)
+    if start_at is not None:
+        wait_until(run, WaitKind.START, start_at)
+    else:
+        enter_step(run, spec, spec.start_step)
+    run.save()
+    dispatch(run)
+    return run

@@ -1,0 +1,142 @@
+"""Durable timers: sleeps, retry backoffs, wait timeouts and planned starts, stored as
+``wake_at`` on the run and fired by ``tick()``, which the periodic task and tests both call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from ....conf import ai_settings
+from .. import registry
+from ..clock import now
+from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
+from .finishing import fail_run
+from .state import bump, dispatch, enter_step, history, make_runnable, persist
+
+logger = logging.getLogger("django_ai.workflows")
+
+
+@dataclass(frozen=True)
+class TimerSource:
+    """Another kind of durable timer (the events app's scheduled occurrences)."""
+
+    fire_due: Callable[[datetime], int]
+    next_due: Callable[[], datetime | None]
+
+
+_sources: list[TimerSource] = []
+#: Called with a run planned by an event when its start time comes; False cancels the start.
+start_guards: list[Callable[[WorkflowRun], bool]] = []
+
+
+def register_timer_source(source: TimerSource) -> None:
+    if source not in _sources:
+        _sources.append(source)
+
+
+def _timed_out(run: WorkflowRun) -> None:
+    spec = registry.find(run.name)
+    what = f"{run.wait_kind} {run.waiting_for!r}"
+    rows = []
+    if run.resume_step and run.resume_step != run.current_step:
+        rows.append(history(run, StepExecution.Status.COMPLETED))
+    if spec is not None and run.on_timeout_step in spec.steps:
+        enter_step(run, spec, run.on_timeout_step)
+        persist(run, *rows)
+        return
+    for row in rows:
+        row.save()
+    fail_run(run, spec, f"Step {run.current_step!r} timed out waiting for {what}.")
+
+
+def _planned_start(run: WorkflowRun) -> None:
+    if not all(guard(run) for guard in start_guards):
+        bump(run)
+        run.status = WorkflowStatus.CANCELLED
+        run.wake_at = None
+        run.error = "Not started: the event's condition no longer holds."
+        run.finished_at = now()
+        persist(run)
+        return
+    spec = registry.find(run.name)
+    if spec is None:
+        fail_run(run, None, f"Workflow {run.name!r} is not registered in this process.")
+        return
+    enter_step(run, spec, spec.start_step)
+    persist(run)
+
+
+def fire(run: WorkflowRun) -> None:
+    """Act on one run whose ``wake_at`` has come (the run is locked)."""
+    if run.wait_kind in (WaitKind.SLEEP, WaitKind.RETRY):
+        make_runnable(run)
+        persist(run)
+    elif run.wait_kind == WaitKind.START:
+        _planned_start(run)
+    else:
+        _timed_out(run)
+
+
+def fire_due_runs(at: datetime) -> int:
+    size = int(ai_settings()["TIMER_BATCH_SIZE"])
+    fired = 0
+    while True:
+        with transaction.atomic():
+            batch = list(WorkflowRun.objects.due(at).select_for_update(skip_locked=True)[:size])
+            for run in batch:
+                fire(run)
+        fired += len(batch)
+        if len(batch) < size:
+            return fired
+
+
+def wake(run_id: int) -> bool:
+    """Fire one run's timer if it is due (the countdown task's entry point)."""
+    with transaction.atomic():
+        run = WorkflowRun.objects.due(now()).select_for_update(skip_locked=True).filter(
+            pk=run_id).first()
+        if run is None:
+            return False
+        fire(run)
+    return True
+
+
+def recover_lost(at: datetime) -> int:
+    """Deliver again RUNNING runs untouched for a while whose row no worker holds."""
+    cutoff = at - timedelta(seconds=int(ai_settings()["RECOVERY_AFTER_SECONDS"]))
+    with transaction.atomic():
+        stuck = list(
+            WorkflowRun.objects.filter(status=WorkflowStatus.RUNNING, updated_at__lt=cutoff)
+            .select_for_update(skip_locked=True)[: int(ai_settings()["TIMER_BATCH_SIZE"])]
+        )
+        for run in stuck:
+            logger.warning("Run %s looked lost at step %r; delivering it again",
+                           run.pk, run.current_step)
+            bump(run)
+            persist(run)
+    return len(stuck)
+
+
+def next_due() -> datetime | None:
+    """The earliest pending timer of any kind (used by ``time_machine``)."""
+    candidates = [source.next_due() for source in _sources]
+    run = WorkflowRun.objects.timed().only("wake_at").first()
+    candidates.append(run.wake_at if run is not None else None)
+    present = [value for value in candidates if value is not None]
+    return min(present) if present else None
+
+
+def tick(at: datetime | None = None) -> int:
+    """Fire every due timer and recover lost deliveries; returns how many things it did."""
+    at = at or now()
+    done = sum(source.fire_due(at) for source in _sources)
+    done += fire_due_runs(at)
+    return done + recover_lost(at)
+
+
+__all__ = ["TimerSource", "dispatch", "fire_due_runs", "next_due", "register_timer_source",
+           "start_guards", "tick", "wake"]

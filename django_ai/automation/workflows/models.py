@@ -1,0 +1,156 @@
+"""Persisted state: one ``WorkflowRun`` per run and a ``StepExecution`` row per finished step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .display import current_step_display
+
+
+class WorkflowStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    WAITING = "waiting", "Waiting"
+    SUSPENDED = "suspended", "Suspended"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+TERMINAL_STATUSES = (WorkflowStatus.COMPLETED, WorkflowStatus.FAILED, WorkflowStatus.CANCELLED)
+
+
+class WaitKind(models.TextChoices):
+    """Why a run that is not RUNNING is not running; decides what its timer or resume does."""
+
+    NONE = "", "None"
+    START = "start", "Planned start"
+    SLEEP = "sleep", "Sleep"
+    RETRY = "retry", "Retry backoff"
+    SIGNAL = "signal", "Signal"
+    EVENT = "event", "Event"
+    ACTION = "action", "Action"
+    SUBFLOW = "subflow", "Subworkflow"
+
+
+class WorkflowRunQuerySet(models.QuerySet):
+    def timed(self) -> WorkflowRunQuerySet:
+        """Runs with a pending timer (sleep, retry, timeout, planned start), earliest first."""
+        return self.filter(
+            status__in=(WorkflowStatus.WAITING, WorkflowStatus.SUSPENDED), wake_at__isnull=False
+        ).order_by("wake_at", "id")
+
+    def due(self, now: Any) -> WorkflowRunQuerySet:
+        """Runs whose timer has come."""
+        return self.timed().filter(wake_at__lte=now)
+
+    def waiting_for_signal(self, name: str) -> WorkflowRunQuerySet:
+        return self.filter(
+            status=WorkflowStatus.SUSPENDED, wait_kind=WaitKind.SIGNAL, waiting_for=name
+        )
+
+    def active(self) -> WorkflowRunQuerySet:
+        return self.exclude(status__in=TERMINAL_STATUSES)
+
+
+class WorkflowRun(models.Model):
+    name = models.CharField(max_length=200, db_index=True)
+    version = models.CharField(max_length=50, default="1")
+    status = models.CharField(max_length=16, choices=WorkflowStatus.choices,
+                              default=WorkflowStatus.RUNNING)
+    current_step = models.CharField(max_length=200, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    progress = models.FloatField(default=0.0)
+    error = models.TextField(blank=True, default="")
+    # Attempts made at the current step; reset when the run moves to another step.
+    attempt = models.PositiveIntegerField(default=0)
+    # Bumped on every transition; a delivery carrying an older value is stale.
+    seq = models.PositiveIntegerField(default=0)
+
+    wait_kind = models.CharField(max_length=16, choices=WaitKind.choices, blank=True, default="")
+    waiting_for = models.CharField(max_length=200, blank=True, default="")
+    wake_at = models.DateTimeField(null=True, blank=True)
+    on_timeout_step = models.CharField(max_length=200, blank=True, default="")
+    resume_step = models.CharField(max_length=200, blank=True, default="")
+
+    parent_run = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="child_runs")
+    active_child = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    # Entity binding for event waits: "app_label.model" (blank matches any model) and its pk.
+    entity_model = models.CharField(max_length=200, blank=True, default="")
+    entity_id = models.CharField(max_length=64, blank=True, default="")
+    # The event occurrence that planned this run, when an event workflow started it.
+    trigger_event_id = models.BigIntegerField(null=True, blank=True)
+
+    completion_display = models.JSONField(default=dict, blank=True)
+    waiting_display = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkflowRunQuerySet.as_manager()
+
+    class Meta:
+        app_label = "django_ai_workflows"
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "wake_at"], name="dai_run_due_idx",
+                         condition=models.Q(wake_at__isnull=False)),
+            models.Index(fields=["wait_kind", "waiting_for"], name="dai_run_waiting_idx",
+                         condition=models.Q(status="suspended")),
+            models.Index(fields=["status", "updated_at"], name="dai_run_status_idx"),
+            models.Index(fields=["entity_model", "entity_id"], name="dai_run_entity_idx",
+                         condition=~models.Q(entity_id="")),
+            models.Index(fields=["trigger_event_id"], name="dai_run_trigger_idx",
+                         condition=models.Q(trigger_event_id__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def current_step_display(self) -> dict[str, Any]:
+        """Everything a frontend needs to render this run's current state."""
+        return current_step_display(self)
+
+    def cancel(self, reason: str | None = None) -> WorkflowRun:
+        from .engine import engine
+
+        engine.cancel(self.pk, reason=reason)
+        self.refresh_from_db()
+        return self
+
+    def retry_current_step(self) -> WorkflowRun:
+        from .engine import engine
+
+        engine.retry_current_step(self.pk)
+        self.refresh_from_db()
+        return self
+
+
+class StepExecution(models.Model):
+    class Status(models.TextChoices):
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="step_executions")
+    step_name = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    error = models.TextField(blank=True, default="")
+    attempt = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "django_ai_workflows"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "id"], name="dai_step_run_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.step_name} ({self.status})"

@@ -1,0 +1,53 @@
+"""The one ``DJANGO_AI`` setting, merged over documented defaults.
+
+Read through :func:`ai_settings`; the cache is dropped when tests override settings.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+DEFAULTS: dict[str, Any] = {
+    # How step executions are handed off: "immediate" (in-process after commit) or "celery".
+    "BACKEND": "immediate",
+    # Celery queue the package's tasks are sent to (None: the app's default queue).
+    "CELERY_QUEUE": None,
+    # Timers due within this many seconds are also sent as countdown tasks for low latency.
+    "COUNTDOWN_THRESHOLD_SECONDS": 300,
+    # How many steps a worker may run back to back in-process before handing back to the queue.
+    "INLINE_STEP_LIMIT": 8,
+    # A RUNNING run untouched this long with no worker holding its lock is delivered again.
+    "RECOVERY_AFTER_SECONDS": 60,
+    # Rows claimed per batch by the periodic task and by signal fan-out.
+    "TIMER_BATCH_SIZE": 500,
+    "SIGNAL_BATCH_SIZE": 1000,
+    # Longest error text (with traceback) stored on a run or a history row.
+    "MAX_ERROR_LENGTH": 8000,
+    # REST API: permission classes for reading and advancing runs, and a hook limiting which
+    # runs a user may see ("module.function" taking (queryset, request), returning a queryset).
+    "API_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "RUN_VISIBILITY_HOOK": None,
+}
+
+
+@cache
+def ai_settings() -> dict[str, Any]:
+    """Return the effective ``DJANGO_AI`` settings (defaults overlaid by the project's)."""
+    user = getattr(settings, "DJANGO_AI", {}) or {}
+    unknown = set(user) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(
+            f"DJANGO_AI has unknown keys {sorted(unknown)}; valid keys are {sorted(DEFAULTS)}."
+        )
+    return {**DEFAULTS, **user}
+
+
+@receiver(setting_changed)
+def _reset_on_override(*, setting: str, **kwargs: Any) -> None:
+    if setting == "DJANGO_AI":
+        ai_settings.cache_clear()
