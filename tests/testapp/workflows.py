@@ -308,3 +308,6 @@ class EmailVerificationWorkflow:
         ctx = get_context()
         ctx.verified = True
         return complete()
+
+
+from . import rules  # noqa: E402,F401  (registers the rules_* workflows)

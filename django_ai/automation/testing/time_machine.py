@@ -41,6 +41,8 @@ class TimeMachine(Backend):
     # Backend interface -------------------------------------------------------------
     def deliver(self, run_id: int, step: str, seq: int) -> None:
         self._queue.append((run_id, step, seq))
+        # Called from a real commit (transactional tests): run it now, as a worker would.
+        self.run_until_idle()
 
     def after_api_call(self) -> None:
         self.run_until_idle()

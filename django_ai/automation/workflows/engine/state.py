@@ -67,6 +67,7 @@ def enter_step(run: WorkflowRun, spec: WorkflowSpec, step_name: str) -> None:
     clear_wait(run)
     run.current_step = step_name
     run.attempt = 0
+    run.error = ""
     step = spec.steps[step_name]
     if step.event_wait is not None:
         wait = step.event_wait
