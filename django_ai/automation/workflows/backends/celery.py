@@ -1,0 +1,75 @@
+"""Celery delivery: each step is a task on the broker; the database stays the source of truth.
+
+The engine calls ``deliver`` and ``schedule_wake`` only after the deciding commit. Publishing
+can still fail (broker down); that is logged and not raised, because the run row already says
+what must happen next and the periodic task recovers it (SPEC section 7).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from ....conf import ai_settings
+from ..clock import now
+from .base import Backend
+
+logger = logging.getLogger("django_ai.workflows")
+
+try:
+    import celery
+except ImportError:  # pragma: no cover - exercised by the system check instead
+    celery = None
+
+
+class CeleryNotInstalled(ImportError):
+    """Raised when DJANGO_AI["BACKEND"] is "celery" but celery cannot be imported."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            'DJANGO_AI["BACKEND"] is "celery" but celery is not installed. Install it with '
+            'pip install "django-ai-workflows[celery]", or set BACKEND to "immediate".'
+        )
+
+
+def publish(task: Any, args: tuple[Any, ...], **options: Any) -> None:
+    """Send ``task`` to the configured queue; log (do not raise) when the broker refuses it."""
+    queue = ai_settings()["CELERY_QUEUE"]
+    if queue:
+        options["queue"] = queue
+    try:
+        task.apply_async(args, **options)
+    except Exception:
+        logger.warning(
+            "Could not publish %s%r to the broker; the periodic task will recover it.",
+            task.name, args, exc_info=True,
+        )
+
+
+class CeleryBackend(Backend):
+    """Sends step deliveries and short timers to the package's Celery tasks."""
+
+    runs_inline = False
+
+    def __init__(self) -> None:
+        if celery is None:
+            raise CeleryNotInstalled()
+
+    def deliver(self, run_id: int, step: str, seq: int) -> None:
+        from .. import tasks
+
+        # Inside a step task, the worker may keep the next step for itself (tasks.chaining).
+        if tasks.chaining.offer(run_id, step, seq):
+            return
+        publish(tasks.execute_step, (run_id, step, seq))
+
+    def schedule_wake(self, run_id: int, at: datetime) -> None:
+        """Send a countdown task for timers due soon; later ones are left to the periodic task,
+        so a long sleep never depends on the broker remembering a message."""
+        from .. import tasks
+
+        delay = (at - now()).total_seconds()
+        if delay > float(ai_settings()["COUNTDOWN_THRESHOLD_SECONDS"]):
+            return
+        publish(tasks.wake_run, (run_id,), countdown=max(delay, 0.0))

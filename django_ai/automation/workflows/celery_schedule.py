@@ -1,0 +1,36 @@
+"""A ready Celery beat entry for the package's periodic task.
+
+In a project's Celery module::
+
+    from django_ai.automation.workflows.celery_schedule import BEAT_SCHEDULE
+    app.conf.beat_schedule = {**app.conf.beat_schedule, **BEAT_SCHEDULE}
+
+or ``beat_schedule(interval=..., queue=...)`` for another interval or a dedicated queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TICK_TASK = "django_ai.tick"
+ENTRY_NAME = "django-ai-tick"
+#: Seconds between ticks: a timer past the countdown threshold fires at most this late.
+DEFAULT_INTERVAL_SECONDS = 5.0
+
+
+def beat_schedule(interval: float = DEFAULT_INTERVAL_SECONDS,
+                  queue: str | None = None) -> dict[str, dict[str, Any]]:
+    """Return ``{ENTRY_NAME: entry}`` running ``django_ai.tick`` every ``interval`` seconds.
+
+    ``queue`` must be the queue your workers consume when ``DJANGO_AI["CELERY_QUEUE"]`` is set.
+    """
+    if interval <= 0:
+        raise ValueError(f"beat_schedule(interval={interval!r}): must be a positive number.")
+    # A tick that waited longer than one interval is redundant: the next one does its work.
+    options: dict[str, Any] = {"expires": interval}
+    if queue:
+        options["queue"] = queue
+    return {ENTRY_NAME: {"task": TICK_TASK, "schedule": interval, "options": options}}
+
+
+BEAT_SCHEDULE = beat_schedule()

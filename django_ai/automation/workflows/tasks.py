@@ -1,0 +1,147 @@
+"""The package's Celery tasks, found by a project's ``app.autodiscover_tasks()``.
+
+- ``django_ai.execute_step``: run one delivered step (stale or duplicate deliveries do nothing).
+- ``django_ai.wake``: fire one run's timer (sent as a countdown task for short delays).
+- ``django_ai.tick``: the periodic task; fires due timers and recovers lost deliveries.
+
+All are acknowledged late and rejected (so redelivered) when their worker process dies: a step
+killed mid-body has rolled back with its connection, so running it again is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from celery import shared_task
+from django.db import DatabaseError, close_old_connections, connection
+
+from ...conf import ai_settings
+from .backends.celery import publish
+from .clock import now
+from .engine import engine
+from .models import WorkflowRun
+
+logger = logging.getLogger("django_ai.workflows")
+
+Delivery = tuple[int, str, int]
+
+TASK_OPTIONS: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+}
+# A timer may fire a few milliseconds before ``wake_at`` by the worker's clock; a wake task
+# that arrives this early waits out the gap instead of leaving the timer to the periodic task.
+EARLY_WAKE_SLACK_SECONDS = 1.0
+
+
+class InlineChain(threading.local):
+    """Lets a worker keep the next automated step for itself instead of a broker round trip.
+
+    While a step task runs, the first delivery its commits produce is held here (further ones,
+    such as a signal fanning out, go to the broker so other workers share them). Each held step
+    runs in its own transaction, exactly as if it had come from the queue; after
+    ``INLINE_STEP_LIMIT`` steps the rest goes back to the broker so one run cannot hog a worker.
+    """
+
+    def __init__(self) -> None:
+        self.active = False
+        self.pending: Delivery | None = None
+
+    def offer(self, run_id: int, step: str, seq: int) -> bool:
+        """Keep the delivery for this worker; False when the caller must publish it."""
+        if not self.active or self.pending is not None:
+            return False
+        self.pending = (run_id, step, seq)
+        return True
+
+    def take(self) -> Delivery | None:
+        item, self.pending = self.pending, None
+        return item
+
+    def run(self, action: Any, *args: Any) -> Any:
+        """Call ``action(*args)`` and then the steps it hands on, up to the limit."""
+        if self.active:  # nested (eager mode): behave like a plain call
+            return action(*args)
+        budget = int(ai_settings()["INLINE_STEP_LIMIT"])
+        self.active = budget > 1
+        try:
+            result = action(*args)
+            for _ in range(budget - 1):
+                item = self.take()
+                if item is None:
+                    break
+                self._run_held(item)
+            return result
+        finally:
+            self.active = False
+            leftover = self.take()
+            if leftover is not None:
+                publish_step(*leftover)
+
+    def _run_held(self, item: Delivery) -> None:
+        try:
+            engine.execute(*item)
+        except Exception:
+            # Infrastructure failure (the step's own errors are recorded by the engine):
+            # give the delivery back to the broker rather than fail the task it rode on.
+            logger.exception("Inline step %r of run %s failed; re-queueing it", item[1], item[0])
+            publish_step(*item)
+
+
+chaining = InlineChain()
+
+
+def publish_step(run_id: int, step: str, seq: int) -> None:
+    publish(execute_step, (run_id, step, seq))
+
+
+def _fresh_connection() -> None:
+    # Honours CONN_MAX_AGE / CONN_HEALTH_CHECKS: drops a broken or expired connection before
+    # the step uses it (Celery's own per-task close is off when CELERY_DB_REUSE_MAX is set).
+    # Skipped inside an atomic block (eager mode in a test), where closing would poison it.
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
+@shared_task(name="django_ai.execute_step", autoretry_for=(DatabaseError,), retry_backoff=True,
+             max_retries=5, **TASK_OPTIONS)
+def execute_step(run_id: int, step: str, seq: int) -> bool:
+    """Execute step ``step`` of run ``run_id`` if the run is still at transition ``seq``."""
+    _fresh_connection()
+    return bool(chaining.run(engine.execute, run_id, step, seq))
+
+
+def _wake_at(run_id: int) -> Any:
+    return WorkflowRun.objects.timed().filter(pk=run_id).values_list("wake_at", flat=True).first()
+
+
+def _wake(run_id: int) -> bool:
+    if engine.wake(run_id):
+        return True
+    wake_at = _wake_at(run_id)
+    if wake_at is None:
+        return False  # already fired (by the periodic task) or the wait ended otherwise
+    early = (wake_at - now()).total_seconds()
+    if 0 < early <= EARLY_WAKE_SLACK_SECONDS:
+        time.sleep(early)
+        return engine.wake(run_id)
+    return False  # the timer moved; whoever moved it scheduled a new wake
+
+
+@shared_task(name="django_ai.wake", autoretry_for=(DatabaseError,), retry_backoff=True,
+             max_retries=5, **TASK_OPTIONS)
+def wake_run(run_id: int) -> bool:
+    """Fire run ``run_id``'s timer if it is due (countdown tasks for short delays)."""
+    _fresh_connection()
+    return bool(chaining.run(_wake, run_id))
+
+
+@shared_task(name="django_ai.tick", **TASK_OPTIONS)
+def tick() -> int:
+    """Fire every due timer and deliver again runs whose delivery was lost (the periodic task)."""
+    _fresh_connection()
+    return engine.tick()
