@@ -310,4 +310,5 @@ class EmailVerificationWorkflow:
         return complete()
 
 
-from . import rules  # noqa: E402,F401  (registers the rules_* workflows)
+# Registers the rules_* and guide_* workflows.
+from . import guide_extra, rules  # noqa: E402,F401
