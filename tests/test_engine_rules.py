@@ -194,3 +194,20 @@ def test_unknown_workflow_lists_known_names(tm):
     with pytest.raises(UnknownWorkflowError, match=r"Known workflows: .*user_onboarding"):
         engine.start("no_such_workflow")
     assert not WorkflowRun.objects.exists()
+
+
+def test_runs_whose_steps_disappeared_fail_with_a_clear_error(tm):
+    waiting = engine.start("review")
+    WorkflowRun.objects.filter(pk=waiting.pk).update(resume_step="removed_step")
+    engine.signal("review_completed")
+    waiting.refresh_from_db()
+    assert waiting.status == WorkflowStatus.FAILED
+    assert "'removed_step'" in waiting.error
+
+    from django_ai.automation.workflows.engine.execution import execute_step
+
+    stale = WorkflowRun.objects.create(name="review", current_step="renamed_step")
+    assert execute_step(stale.pk, "renamed_step", 0) is True
+    stale.refresh_from_db()
+    assert stale.status == WorkflowStatus.FAILED
+    assert "has no step 'renamed_step'" in stale.error

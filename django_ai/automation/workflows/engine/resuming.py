@@ -22,6 +22,7 @@ from ..errors import SignalPayloadError
 from ..models import StepExecution, WorkflowRun
 from ..specs import WorkflowSpec
 from . import jsonmerge
+from .finishing import fail_run
 from .state import dispatch, enter_step, history, make_runnable, save_run
 
 logger = logging.getLogger("django_ai.workflows")
@@ -104,8 +105,22 @@ def _write_group(items: list[Resumption]) -> None:
     )
 
 
+def _drop_missing_targets(prepared: list[Resumption]) -> list[Resumption]:
+    """Fail runs whose resume step was removed from the workflow (a deploy while waiting)."""
+    kept = []
+    for item in prepared:
+        run = item.run
+        if run.resume_step in registry.get(run.name).steps:
+            kept.append(item)
+        else:
+            fail_run(run, registry.get(run.name),
+                     f"Cannot resume at step {run.resume_step!r}: the workflow no longer has it.")
+    return kept
+
+
 def apply(prepared: list[Resumption]) -> None:
     """Advance every prepared run past its wait and write the batch."""
+    prepared = _drop_missing_targets(prepared)
     rows = [row for item in prepared if (row := _advance(item.run)) is not None]
     groups: dict[tuple[Any, ...], list[Resumption]] = defaultdict(list)
     for item in prepared:
