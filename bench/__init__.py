@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print tables of figures (they are not tests). See README.md."""
