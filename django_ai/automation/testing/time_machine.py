@@ -15,11 +15,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from unittest import mock
 
-from django.db import connection
 from django.utils import timezone
 
 from ..workflows import clock
-from ..workflows.backends import Handoff, set_backend_override
+from ..workflows.backends import run_parked_handoffs, set_backend_override
 from ..workflows.backends.base import Backend
 from ..workflows.txn import in_user_atomic
 
@@ -48,19 +47,6 @@ class TimeMachine(Backend):
         self.run_until_idle()
 
     # Driving time ------------------------------------------------------------------
-    def _collect_pending_handoffs(self) -> None:
-        """Claim hand-offs parked in a test transaction that will never commit."""
-        if not connection.in_atomic_block:
-            return
-        kept = []
-        for entry in connection.run_on_commit:
-            func = entry[1]
-            if isinstance(func, Handoff):
-                func()  # marks it taken, so a later real commit does not repeat it
-            else:
-                kept.append(entry)
-        connection.run_on_commit[:] = kept
-
     def run_until_idle(self) -> None:
         """Execute queued steps (and the steps they lead to) until nothing is left."""
         if self._draining or in_user_atomic():
@@ -69,10 +55,10 @@ class TimeMachine(Backend):
 
         self._draining = True
         try:
-            self._collect_pending_handoffs()
+            run_parked_handoffs()
             while self._queue:
                 execute_step(*self._queue.popleft())
-                self._collect_pending_handoffs()
+                run_parked_handoffs()
         finally:
             self._draining = False
 

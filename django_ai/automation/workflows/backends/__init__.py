@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.module_loading import import_string
 
 from ....conf import ai_settings
+from ..txn import in_user_atomic
 from .base import Backend
 
 _ALIASES = {
@@ -63,3 +64,18 @@ def hand_off_step(run_id: int, step: str, seq: int) -> None:
 
 def hand_off_wake(run_id: int, at: datetime) -> None:
     transaction.on_commit(Handoff("wake", run_id, at))
+
+
+def run_parked_handoffs() -> None:
+    """Inside a test's wrapping transaction (``TestCase``, pytest-django's ``db``), which never
+    commits, run the hand-offs parked in Django's on-commit list once the caller's own atomic
+    blocks have exited: that is the moment a real commit would have run them."""
+    if not connection.in_atomic_block or in_user_atomic():
+        return
+    pending = connection.run_on_commit
+    parked = [entry[1] for entry in pending if isinstance(entry[1], Handoff)]
+    if not parked:
+        return
+    pending[:] = [entry for entry in pending if not isinstance(entry[1], Handoff)]
+    for handoff in parked:
+        handoff()

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections import deque
 
+from . import run_parked_handoffs
 from .base import Backend
 
 logger = logging.getLogger("django_ai.workflows")
@@ -37,6 +38,9 @@ class ImmediateBackend(Backend):
         finally:
             self._local.draining = False
 
+    def after_api_call(self) -> None:
+        run_parked_handoffs()
+
     def _drain(self, queue: deque[tuple[int, str, int]]) -> None:
         from ..engine.execution import execute_step
 
@@ -44,6 +48,7 @@ class ImmediateBackend(Backend):
             run_id, step, seq = queue.popleft()
             try:
                 execute_step(run_id, step, seq)
+                run_parked_handoffs()
             except Exception:
                 # The engine records step errors itself; this is an infrastructure failure
                 # (database gone, bug). The run stays RUNNING and the periodic task recovers it.
