@@ -211,3 +211,10 @@ def test_runs_whose_steps_disappeared_fail_with_a_clear_error(tm):
     stale.refresh_from_db()
     assert stale.status == WorkflowStatus.FAILED
     assert "has no step 'renamed_step'" in stale.error
+
+
+def test_complete_with_a_value_the_context_rejects_fails_at_once(tm):
+    run = engine.start("rules_bad_complete")
+    assert run.status == WorkflowStatus.FAILED
+    assert "acting on its result failed" in run.error and "count" in run.error
+    assert run.data == {"count": 0}

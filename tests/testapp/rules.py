@@ -180,3 +180,13 @@ class TopWorkflow:
             LOG.append("top fails once")
             return fail("top looked at the result and failed")
         return complete()
+
+
+@workflow("rules_bad_complete")
+class BadCompleteWorkflow:
+    class Context(BaseModel):
+        count: int = 0
+
+    @step(start=True)
+    def finish(self):
+        return complete(count="many")

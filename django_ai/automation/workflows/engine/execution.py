@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from .. import registry
 from ..clock import now
@@ -54,16 +54,28 @@ def call_body(
 def run_step_body(
     run: WorkflowRun, spec: WorkflowSpec, step: StepSpec, kwargs: dict[str, Any] | None = None
 ) -> None:
-    """Run the body and persist its result; raise ``AttemptFailed`` to roll everything back."""
+    """Run the body and persist its result; raise ``AttemptFailed`` to roll everything back.
+
+    Exceptions from the body are retried under the step's policy. Errors while acting on the
+    result (a bad target, a Context that no longer validates, a child that cannot be created)
+    are mistakes in the workflow's code: retrying cannot help, so they fail the run at once.
+    Database errors while persisting propagate: the run stays RUNNING and recovery retries it.
+    """
     context = spec.context_cls.model_validate(run.data)
     try:
         result = call_body(run, spec, step, context, dict(kwargs or {}))
-        validate_result(spec, step, result)
-    except StepResultError as exc:
-        raise AttemptFailed(str(exc), retryable=False)
     except Exception as exc:
         raise AttemptFailed(error_text(exc), retryable=True)
-    apply_result(run, spec, step, result, context)
+    try:
+        validate_result(spec, step, result)
+        apply_result(run, spec, step, result, context)
+    except StepResultError as exc:
+        raise AttemptFailed(str(exc), retryable=False)
+    except DatabaseError:
+        raise
+    except Exception as exc:
+        where = f"Step {step.name!r} of workflow {spec.name!r}: acting on its result failed. "
+        raise AttemptFailed(where + error_text(exc), retryable=False)
 
 
 def _resolve(run: WorkflowRun) -> tuple[WorkflowSpec, StepSpec] | str:
