@@ -21,7 +21,18 @@ INSTALLED_APPS = [
     "django_ai.automation.events",
     "django_ai.automation.workflows",
     "tests.testapp",
+    "tests.eventapp",
 ]
+
+# The StateZero extra is optional: its app (and /statezero/ urls) only where it is installed.
+try:
+    import statezero  # noqa: F401
+except ImportError:
+    STATEZERO_INSTALLED = False
+else:
+    STATEZERO_INSTALLED = True
+    INSTALLED_APPS.append("statezero.adaptors.django")
+    STATEZERO_VIEW_ACCESS_CLASS = "rest_framework.permissions.AllowAny"
 
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,0 +1,87 @@
+"""Who may read and advance runs: permission classes, the visibility hook, action permissions."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_ai.automation.workflows.core import engine
+from django_ai.automation.workflows.models import WorkflowStatus
+from tests.api.conftest import API, client_for
+
+HOOK = {"DJANGO_AI": {"BACKEND": "immediate",
+                      "RUN_VISIBILITY_HOOK": "tests.api.hooks.own_runs"}}
+
+
+def submit(client, action, **data):
+    return client.post(f"{API}/actions/{action}/", data, format="json")
+
+
+@pytest.fixture
+def hooked(settings):
+    settings.DJANGO_AI = HOOK["DJANGO_AI"]
+
+
+def test_reading_runs_needs_authentication(tm):
+    run = engine.start("expense_approval")
+    anonymous = client_for()
+    assert anonymous.get(f"{API}/runs/").status_code in (401, 403)
+    assert anonymous.get(f"{API}/runs/{run.pk}/").status_code in (401, 403)
+
+
+def test_permission_classes_are_configurable(tm, settings):
+    settings.DJANGO_AI = {"BACKEND": "immediate",
+                          "API_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"]}
+    run = engine.start("expense_approval")
+    anonymous = client_for()
+    assert anonymous.get(f"{API}/runs/{run.pk}/").status_code == 200
+    response = submit(anonymous, "submit_review", workflow_run_id=run.pk,
+                      reviewer_notes="ok", priority="low")
+    assert response.status_code == 200
+
+
+def test_one_user_cannot_read_another_users_run(tm, hooked, user, other_user):
+    alices = engine.start("owned_approval", owner="alice")
+    bobs = engine.start("owned_approval", owner="bob")
+    alice = client_for(user)
+    assert [r["id"] for r in alice.get(f"{API}/runs/").json()] == [alices.pk]
+    assert alice.get(f"{API}/runs/{alices.pk}/").status_code == 200
+    assert alice.get(f"{API}/runs/{bobs.pk}/").status_code == 404
+
+
+def test_one_user_cannot_advance_another_users_run(tm, hooked, approver, other_user):
+    bobs = engine.start("owned_approval", owner="bob")
+    response = submit(client_for(approver), "approve_owned", workflow_run_id=bobs.pk,
+                      approved=True)
+    assert response.status_code == 403
+    bobs.refresh_from_db()
+    assert (bobs.status, bobs.current_step) == (WorkflowStatus.SUSPENDED, "approve")
+    alices = engine.start("owned_approval", owner="alice")
+    mine = submit(client_for(approver), "approve_owned", workflow_run_id=alices.pk,
+                  approved=True)
+    assert mine.status_code == 200
+
+
+def test_staff_see_every_run_through_the_hook(tm, hooked, staff):
+    engine.start("owned_approval", owner="alice")
+    engine.start("owned_approval", owner="bob")
+    assert len(client_for(staff).get(f"{API}/runs/").json()) == 2
+
+
+def test_hook_must_return_a_queryset(tm, settings, user):
+    settings.DJANGO_AI = {"BACKEND": "immediate",
+                          "RUN_VISIBILITY_HOOK": "tests.api.hooks.not_a_queryset"}
+    with pytest.raises(ImproperlyConfigured, match="must return a queryset"):
+        client_for(user).get(f"{API}/runs/")
+
+
+def test_per_action_permissions_refuse_with_403(tm, user):
+    run = engine.start("owned_approval", owner="alice")
+    response = submit(client_for(user), "approve_owned", workflow_run_id=run.pk, approved=True)
+    assert response.status_code == 403
+    run.refresh_from_db()
+    assert run.current_step == "approve"
+
+
+def test_per_action_permissions_run_before_validation(tm, user):
+    run = engine.start("owned_approval")
+    response = submit(client_for(user), "approve_owned", workflow_run_id=run.pk)
+    assert response.status_code == 403
