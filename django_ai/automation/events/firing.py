@@ -66,6 +66,11 @@ def _wake(events: list[Event], occ: dict[int, Occurrence]) -> None:
         waking.wake_for_event(event.name, occurrence.entity_model, key, data)
 
 
+def _update(pks: list[int], **values: object) -> None:
+    if pks:
+        Event.objects.filter(pk__in=pks).update(**values)
+
+
 def _handle(batch: list[Event], now: datetime) -> None:
     """Plan the runs of unplanned events and make the due ones occur (rows are locked)."""
     occ = occurrences(batch)
@@ -80,12 +85,12 @@ def _handle(batch: list[Event], now: datetime) -> None:
             cancelled[why].append(event.pk)
         else:
             occurred.append(event)
-    Event.objects.filter(pk__in=[event.pk for event in unplanned]).update(planned=True)
-    Event.objects.filter(pk__in=[event.pk for event in occurred]).update(
-        status=EventStatus.OCCURRED, occurred_at=now, updated_at=now)
+    settled = {event.pk for event in occurred}.union(*cancelled.values())
+    _update([event.pk for event in unplanned if event.pk not in settled], planned=True)
+    _update([event.pk for event in occurred], status=EventStatus.OCCURRED, occurred_at=now,
+            updated_at=now, planned=True)
     for why, pks in cancelled.items():
-        Event.objects.filter(pk__in=pks).update(
-            status=EventStatus.CANCELLED, note=why, updated_at=now)
+        _update(pks, status=EventStatus.CANCELLED, note=why, updated_at=now, planned=True)
     _wake(occurred, occ)
 
 
@@ -123,6 +128,7 @@ TIMER_SOURCE = TimerSource(fire_due=fire_due, next_due=next_due)
 
 # After-commit processing ------------------------------------------------------------------
 _local = threading.local()
+_IDS_PER_QUERY = 5000  # well under SQLite's limit on query parameters
 
 
 def _pending_ids() -> set[int]:
@@ -131,16 +137,16 @@ def _pending_ids() -> set[int]:
     return _local.ids
 
 
-def process(ids: Iterable[int]) -> None:
-    """Plan and (if due) make occur these committed events, in batches."""
+def process(ids: Iterable[int]) -> int:
+    """Plan and (if due) make occur these committed events, a batch at a time."""
     ids = sorted(ids)
-    size = int(ai_settings()["TIMER_BATCH_SIZE"])
     now = clock_now()
-    for start in range(0, len(ids), size):
-        ready = Event.objects.pending().filter(pk__in=ids[start:start + size]).filter(
-            Q(planned=False) | Q(at__lte=now)).order_by("at", "id")
-        with transaction.atomic():
-            _handle(_claim(ready, size), now)
+    done = 0
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[start:start + _IDS_PER_QUERY]
+        done += _drain(Event.objects.pending().filter(pk__in=chunk).filter(
+            Q(planned=False) | Q(at__lte=now)).order_by("at", "id"), now)
+    return done
 
 
 class EventHandoff(Handoff):
