@@ -26,7 +26,14 @@ def document(**kwargs: Any) -> Callable[[Any], Any]:
     """``extend_schema(**kwargs)`` when drf-spectacular is installed, else a no-op."""
     if not AVAILABLE:
         return lambda target: target
-    return extend_schema(**kwargs)
+
+    def decorate(target: Any) -> Any:
+        # extend_schema derives from the target's own schema class when it has one, else from
+        # DEFAULT_SCHEMA_CLASS, which a project need not point at drf-spectacular.
+        target.schema = AutoSchema
+        return extend_schema(**kwargs)(target)
+
+    return decorate
 
 
 def schema_view() -> Any:
@@ -36,6 +43,7 @@ def schema_view() -> Any:
 
     class WorkflowsSchemaView(SpectacularAPIView):
         urlconf = "django_ai.automation.workflows.api.urls"
+        schema = None  # the schema endpoint does not describe itself
 
         def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
             base = request.path[: -len("schema/")] if request.path.endswith("schema/") else "/"
