@@ -1,0 +1,97 @@
+"""Admin for runs: status and progress at a glance, history inline, cancel and retry actions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from .engine import engine
+from .errors import WorkflowError
+from .models import StepExecution, WorkflowRun
+
+
+def _pretty_json(value: Any) -> str:
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
+
+
+class StepExecutionInline(admin.TabularInline):
+    model = StepExecution
+    fields = ["step_name", "status", "attempt", "created_at", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WorkflowRun)
+class WorkflowRunAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "status", "current_step", "progress_percent", "wake_at",
+                    "created_at", "updated_at"]
+    list_filter = ["status", "name", "wait_kind", "created_at"]
+    # "=id" searches the run id exactly; a non-numeric term simply does not match it.
+    search_fields = ["name", "=id", "current_step"]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+    inlines = [StepExecutionInline]
+    actions = ["cancel_runs", "retry_runs"]
+    fieldsets = [
+        (None, {"fields": ["name", "version", "status", "current_step", "progress_percent",
+                           "error", "created_at", "updated_at", "finished_at"]}),
+        ("Context", {"fields": ["context"]}),
+        ("Waiting", {"fields": ["wait_kind", "waiting_for", "wake_at", "on_timeout_step",
+                                "resume_step"]}),
+        ("Display", {"fields": ["display"], "classes": ["collapse"]}),
+        ("Relations", {"fields": ["parent_run", "active_child", "entity_model", "entity_id",
+                                  "trigger_event_id"], "classes": ["collapse"]}),
+    ]
+    readonly_fields = [
+        "name", "version", "status", "current_step", "progress_percent", "error", "created_at",
+        "updated_at", "finished_at", "context", "wait_kind", "waiting_for", "wake_at",
+        "on_timeout_step", "resume_step", "display", "parent_run", "active_child",
+        "entity_model", "entity_id", "trigger_event_id",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # runs are started by engine.start(), never typed in
+
+    @admin.display(description="progress", ordering="progress")
+    def progress_percent(self, run: WorkflowRun) -> str:
+        return f"{run.progress * 100:.0f}%"
+
+    @admin.display(description="Context (JSON)")
+    def context(self, run: WorkflowRun) -> str:
+        return _pretty_json(run.data)
+
+    @admin.display(description="current_step_display")
+    def display(self, run: WorkflowRun) -> str:
+        return _pretty_json(run.current_step_display)
+
+    def _operate(self, request: HttpRequest, runs: QuerySet, verb: str, operation: Any) -> None:
+        done, problems = 0, []
+        for run in runs:
+            try:
+                done += 1 if operation(run) is not False else 0
+            except WorkflowError as exc:
+                problems.append(f"#{run.pk}: {exc}")
+        self.message_user(request, f"{verb} {done} run(s).", messages.SUCCESS)
+        for problem in problems:
+            self.message_user(request, problem, messages.ERROR)
+
+    @admin.action(description="Cancel selected runs", permissions=["change"])
+    def cancel_runs(self, request: HttpRequest, runs: QuerySet) -> None:
+        reason = f"Cancelled from the admin by {request.user}."
+        self._operate(request, runs, "Cancelled", lambda run: engine.cancel(run.pk, reason))
+
+    @admin.action(description="Retry the current step of selected runs", permissions=["change"])
+    def retry_runs(self, request: HttpRequest, runs: QuerySet) -> None:
+        self._operate(request, runs, "Retried",
+                      lambda run: engine.retry_current_step(run.pk))

@@ -1,0 +1,83 @@
+"""The run admin: list with status and progress, search, history inline, JSON, actions."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from django_ai.automation.workflows.core import engine
+from django_ai.automation.workflows.models import WorkflowStatus
+from tests.api import workflows_api as flows
+
+CHANGELIST = "/admin/django_ai_workflows/workflowrun/"
+
+
+@pytest.fixture
+def admin_client(db):
+    client = Client()
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    return client
+
+
+def test_changelist_shows_status_and_progress(tm, admin_client, approver):
+    run = engine.start("owned_approval", owner="alice")
+    request = SimpleNamespace(user=approver)  # the step reads request.user
+    engine.submit_action(run.pk, "approve", {"approved": True, "comment": "", "request": request})
+    page = admin_client.get(CHANGELIST).content.decode()
+    assert "owned_approval" in page and "suspended" in page and "50%" in page
+
+
+def test_search_by_name_and_by_id(tm, admin_client):
+    review = engine.start("expense_approval")
+    slow = engine.start("slow_action")
+    by_name = admin_client.get(CHANGELIST, {"q": "slow_action"}).context["cl"].result_list
+    assert [run.pk for run in by_name] == [slow.pk]
+    by_id = admin_client.get(CHANGELIST, {"q": str(review.pk)}).context["cl"].result_list
+    assert [run.pk for run in by_id] == [review.pk]
+
+
+def test_filters(tm, admin_client):
+    engine.start("expense_approval")
+    done = engine.start("api_signal_wait")
+    engine.signal("api_answer", {"answer": "x"}, run_id=done.pk)
+    listed = admin_client.get(CHANGELIST, {"status__exact": "completed"}).context["cl"]
+    assert [run.pk for run in listed.result_list] == [done.pk]
+
+
+def test_change_page_shows_context_json_and_history(tm, admin_client):
+    run = engine.start("api_signal_wait")
+    engine.signal("api_answer", {"answer": "forty-two"}, run_id=run.pk)
+    page = admin_client.get(f"{CHANGELIST}{run.pk}/change/").content.decode()
+    assert "&quot;answer&quot;: &quot;forty-two&quot;" in page
+    assert "ask" in page and "answered" in page  # history rows
+
+
+def test_cancel_and_retry_actions(tm, admin_client):
+    flows.FLAKY["fixed"] = False
+    try:
+        waiting = engine.start("api_signal_wait")
+        failed = engine.start("api_flaky")
+        response = admin_client.post(CHANGELIST, {"action": "cancel_runs",
+                                                  "_selected_action": [waiting.pk]})
+        assert response.status_code == 302
+        waiting.refresh_from_db()
+        assert waiting.status == WorkflowStatus.CANCELLED
+        flows.FLAKY["fixed"] = True
+        admin_client.post(CHANGELIST, {"action": "retry_runs", "_selected_action": [failed.pk]})
+        failed.refresh_from_db()
+        assert failed.status == WorkflowStatus.COMPLETED
+    finally:
+        flows.FLAKY["fixed"] = False
+
+
+def test_retry_problems_are_reported(tm, admin_client):
+    run = engine.start("api_signal_wait")
+    run.cancel()
+    response = admin_client.post(CHANGELIST, {"action": "retry_runs",
+                                              "_selected_action": [run.pk]}, follow=True)
+    assert f"#{run.pk}" in response.content.decode()
+
+
+def test_no_add_button(tm, admin_client):
+    assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
