@@ -36,16 +36,13 @@ def recreate_database() -> None:
 
 
 def setup_django(*, fresh: bool = False) -> None:
-    """Configure Django with ``bench.settings`` (creating the tables when ``fresh``)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-    if fresh:
-        recreate_database()
-    import django
-
-    django.setup()
+    """Django is configured on import of ``bench``; ``fresh`` recreates the database."""
     if fresh:
         from django.core.management import call_command
+        from django.db import connection
 
+        connection.close()
+        recreate_database()
         call_command("migrate", verbosity=0)
 
 
