@@ -137,3 +137,29 @@ def test_serializer_fields_the_step_does_not_take_are_warned_about(throwaway):
 def test_the_guide_examples_pass_the_checks():
     mine = ("expense_approval.", "property_onboarding.", "property_listing.", "owned_approval.")
     assert [e for e in check_actions() if any(name in e.msg for name in mine)] == []
+
+
+@pytest.mark.parametrize("make", [
+    lambda: FieldGroup(field_names="email"),
+    lambda: FieldGroup(field_names=["email", 3]),
+    lambda: FieldDisplayConfig(field_name=""),
+    lambda: FieldDisplayConfig(field_name="tags", filter_queryset=["active"]),
+    lambda: StepDisplayMetadata(field_groups=["email"]),
+])
+def test_metadata_refuses_malformed_values(make):
+    with pytest.raises(TypeError):
+        make()
+
+
+def test_metadata_serialises_as_the_guide_shows():
+    display = StepDisplayMetadata(
+        display_title="T", display_description="D",
+        field_groups=[FieldGroup(display_title="G", field_names=("a", "b"))],
+        field_display_configs=[FieldDisplayConfig(field_name="a", display_component="Picker")])
+    assert display.to_dict() == {
+        "display_title": "T", "display_description": "D",
+        "field_groups": [{"display_title": "G", "display_description": "",
+                          "field_names": ["a", "b"]}],
+        "field_display_configs": [{"field_name": "a", "display_component": "Picker",
+                                   "filter_queryset": None, "display_help_text": None}],
+    }

@@ -15,6 +15,13 @@ class FieldGroup:
     display_description: str = ""
     field_names: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        names = self.field_names
+        if isinstance(names, str) or not all(isinstance(name, str) for name in names):
+            raise TypeError(f"FieldGroup(field_names=...) takes a list of field names, "
+                            f"not {names!r}.")
+        object.__setattr__(self, "field_names", list(names))
+
 
 @dataclass(frozen=True)
 class FieldDisplayConfig:
@@ -24,6 +31,14 @@ class FieldDisplayConfig:
     display_component: str | None = None
     filter_queryset: dict[str, Any] | None = None
     display_help_text: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.field_name, str) or not self.field_name:
+            raise TypeError(f"FieldDisplayConfig(field_name=...) takes a field name, "
+                            f"not {self.field_name!r}.")
+        if self.filter_queryset is not None and not isinstance(self.filter_queryset, dict):
+            raise TypeError(f"FieldDisplayConfig(filter_queryset=...) takes a dict of lookups, "
+                            f"not {self.filter_queryset!r}.")
 
 
 @dataclass(frozen=True)
