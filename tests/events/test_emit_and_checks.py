@@ -157,3 +157,15 @@ def test_admin_lists_events_with_filters_and_entity_link(tm, client):
     content = response.content.decode()
     assert f'href="/admin/auth/user/{admin.pk}/change/"' in content
     assert "order_placed" not in content.split("<tbody>")[1].split("</tbody>")[0]
+
+
+def test_emitted_event_ignores_the_declared_condition(tm):
+    """``emit`` is explicit: the condition of a declared event of the same name does not
+    apply to it (or to the runs it plans)."""
+    from tests.eventapp import flows
+
+    from .helpers import runs_of
+
+    draft = Order.objects.create(status="draft")
+    emit("order_placed", draft)
+    assert runs_of(flows.OrderProcessingWorkflow).get().status == WorkflowStatus.COMPLETED

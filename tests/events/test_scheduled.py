@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 
 from django_ai.automation.events.models import Event
 from django_ai.automation.testing import time_machine
@@ -173,3 +174,20 @@ def test_update_fields_without_the_date_field_touches_no_event(tm, django_assert
     appointment.status = "confirmed"
     with django_assert_num_queries(1):
         appointment.save(update_fields=["status"])
+
+
+def test_queries_added_to_saves_of_a_scheduled_model(tm, django_assert_max_num_queries):
+    """Inside the caller's transaction (SAVEPOINT/RELEASE of the test's atomic block aside):
+    create +1 (event INSERT); save with the date unchanged +1 (SELECT); move the date +1 UPDATE
+    of the event, +1 SELECT of its planned runs and +1 UPDATE per listening workflow."""
+    with transaction.atomic(), django_assert_max_num_queries(2 + 1 + 2):
+        appointment = Appointment.objects.create(starts_at=at(10))
+    tm.run_until_idle()
+    with transaction.atomic(), django_assert_max_num_queries(2 + 1 + 2):
+        appointment.save()
+    appointment.starts_at = at(11)
+    listeners = 4  # PreAppointmentReminder, SecondReminder, FollowUp, AtAppointment
+    with transaction.atomic(), django_assert_max_num_queries(3 + 2 + listeners + 2):
+        appointment.save()
+    with transaction.atomic(), django_assert_max_num_queries(2 + 2 + 2):  # delete: +2 UPDATEs
+        appointment.delete()

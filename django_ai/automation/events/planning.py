@@ -20,7 +20,7 @@ from ..workflows.engine.state import dispatch, enter_step, wait_until
 from ..workflows.models import WaitKind, WorkflowRun, WorkflowStatus
 from ..workflows.specs import WorkflowSpec
 from .definitions import definition
-from .models import Event
+from .models import Event, EventKind
 from .occurrence import Occurrence
 
 logger = logging.getLogger("django_ai.events")
@@ -36,11 +36,13 @@ def start_time(spec: WorkflowSpec, event_at: datetime) -> datetime:
     return event_at + spec.trigger.offset  # type: ignore[union-attr]
 
 
-def _holds_now(occurrence: Occurrence) -> bool:
+def _holds_now(event: Event, occurrence: Occurrence) -> bool:
     entity = occurrence.entity
     if entity is None:
         return False
-    declared = definition(type(entity), occurrence.event_name)
+    if event.kind == EventKind.EMITTED:  # raised from code: no declared condition applies
+        return True
+    declared = definition(type(entity), event.name)
     return declared is None or declared.holds(entity)
 
 
@@ -74,7 +76,7 @@ def plan_runs(events: list[Event], occurrences: dict[int, Occurrence], now: date
             start_at: datetime | None = start_time(spec, event.at)
             if start_at <= now:
                 # The start moment has passed: start at once, if the condition holds now.
-                if not _holds_now(occurrence):
+                if not _holds_now(event, occurrence):
                     continue
                 start_at = None
             run = _build_run(spec, occurrence, start_at)
