@@ -9,17 +9,17 @@ API = "/api/workflows"
 
 @pytest.fixture
 def user(db):
-    return User.objects.create_user("alice", password="pw")
+    return User.objects.create_user("alice")
 
 
 @pytest.fixture
 def other_user(db):
-    return User.objects.create_user("bob", password="pw")
+    return User.objects.create_user("bob")
 
 
 @pytest.fixture
 def staff(db):
-    return User.objects.create_user("carol", password="pw", is_staff=True)
+    return User.objects.create_user("carol", is_staff=True)
 
 
 @pytest.fixture

@@ -163,3 +163,13 @@ def test_metadata_serialises_as_the_guide_shows():
         "field_display_configs": [{"field_name": "a", "display_component": "Picker",
                                    "filter_queryset": None, "display_help_text": None}],
     }
+
+
+def test_duplicate_action_names_fail_django_system_checks(throwaway):
+    from django.core import checks
+
+    throwaway += ["dup_check_a", "dup_check_b"]
+    _declare("dup_check_a", "dup_check_action")
+    _declare("dup_check_b", "dup_check_action")
+    errors = [e for e in checks.run_checks() if e.id == "django_ai.E030"]
+    assert errors and errors[0].is_serious()

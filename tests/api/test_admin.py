@@ -16,7 +16,7 @@ CHANGELIST = "/admin/django_ai_workflows/workflowrun/"
 @pytest.fixture
 def admin_client(db):
     client = Client()
-    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    client.force_login(User.objects.create_superuser("root", "root@example.com"))
     return client
 
 

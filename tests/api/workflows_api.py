@@ -303,3 +303,60 @@ class ApiSignalWaitWorkflow:
     @step()
     def answered(self):
         return complete(display_title=f"Answer: {get_context().answer}")
+
+
+# --- The guide's "Summary: Complete Display Metadata Example" ------------------------------
+
+
+class InfoSerializer(serializers.Serializer):
+    user_name = serializers.CharField(max_length=100)
+
+
+@workflow("comprehensive_workflow")
+class ComprehensiveWorkflow:
+    class Context(BaseModel):
+        user_name: str = ""
+        items_count: int = 0
+
+    @statezero_action(name="collect_info", serializer=InfoSerializer)
+    @step(
+        start=True,
+        display=StepDisplayMetadata(
+            display_title="Welcome!",
+            display_description="Let's get started",
+            field_groups=[
+                FieldGroup(
+                    display_title="Your Information",
+                    field_names=["user_name"]
+                )
+            ]
+        )
+    )
+    def collect_info(self, user_name: str):
+        ctx = get_context()
+        ctx.user_name = user_name
+        return goto(self.process, progress=0.33)
+
+    @step()
+    def process(self):
+        ctx = get_context()
+        ctx.items_count = 42
+        return goto(self.wait_for_confirmation, progress=0.67)
+
+    @wait_for_event(
+        "confirmation_received",
+        display_title="Waiting for Confirmation",
+        display_subtitle="Please check your email",
+        display_waiting_for="Email confirmation"
+    )
+    @step()
+    def wait_for_confirmation(self):
+        return goto(self.finish)
+
+    @step()
+    def finish(self):
+        ctx = get_context()
+        return complete(
+            display_title=f"All Done, {ctx.user_name}!",
+            display_subtitle=f"Successfully processed {ctx.items_count} items"
+        )
