@@ -1,0 +1,57 @@
+"""``manage.py rundemo``: the development server plus a timer thread.
+
+With the in-process "immediate" backend there is no Celery beat to fire timers (sleeps, retry
+backoffs, wait timeouts, planned starts), so this command calls ``engine.tick()`` once a
+second from a daemon thread. With ``DJANGO_AI = {"BACKEND": "celery"}`` Celery beat does that
+job and the thread is not started.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from django_ai.conf import ai_settings
+
+logger = logging.getLogger("demo")
+
+
+def tick_forever(stop: threading.Event, interval: float) -> None:
+    from django_ai.automation.workflows.core import engine
+
+    while not stop.wait(interval):
+        try:
+            engine.tick()
+        except Exception:  # keep ticking: a locked SQLite file or a bad step must not kill it
+            logger.exception("engine.tick() failed; trying again in %ss", interval)
+        finally:
+            close_old_connections()
+
+
+class Command(BaseCommand):
+    help = "Run the development server with a background thread that fires workflow timers."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument("--tick-interval", type=float, default=1.0,
+                            help="Seconds between engine.tick() calls (default 1).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+        if ai_settings()["BACKEND"] == "immediate":
+            thread = threading.Thread(target=tick_forever, args=(stop, options["tick_interval"]),
+                                      name="workflow-ticker", daemon=True)
+            thread.start()
+            self.stdout.write(f"Timer thread: engine.tick() every {options['tick_interval']}s.")
+        else:
+            self.stdout.write("Timers are fired by Celery beat (BACKEND is not 'immediate').")
+        try:
+            # No autoreloader: it would run this command twice, each with its own ticker.
+            call_command("runserver", options["addrport"], use_reloader=False)
+        finally:
+            stop.set()

@@ -1,0 +1,31 @@
+"""The example project passes Django's checks and its own test suite (SQLite, in-process)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def manage(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        env.pop(name, None)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT / "example_project",
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_example_project_checks_and_tests_pass():
+    checked = manage("check", "--fail-level", "WARNING")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    tested = manage("test", "demo", "--noinput")
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+def test_example_graph_and_check_commands():
+    graph = manage("workflows", "graph", "order_processing")
+    assert graph.returncode == 0, graph.stderr
+    assert 'wait_for_payment -->|"event payment_received"| process_payment' in graph.stdout
+    assert 'wait_for_payment -.->|"timeout"| cancel_order' in graph.stdout
+    assert 'ship_order -->|"subflow SendNotificationWorkflow"| finish' in graph.stdout
