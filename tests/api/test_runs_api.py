@@ -134,3 +134,8 @@ def test_openapi_schema_describes_the_api(tm, api):
     assert {"/runs/", "/runs/{id}/", "/actions/{action_name}/", "/runs/{id}/cancel/"} <= set(
         schema["paths"])
     assert schema["servers"] == [{"url": API}]
+    # The action body is documented as one of the registered actions' inputs.
+    choices = schema["components"]["schemas"]["ActionSubmission"]["oneOf"]
+    assert {"$ref": "#/components/schemas/ReviewSerializerInput"} in choices
+    review = schema["components"]["schemas"]["ReviewSerializerInput"]
+    assert set(review["required"]) == {"workflow_run_id", "reviewer_notes", "priority"}

@@ -9,10 +9,10 @@ from rest_framework.schemas.inspectors import DefaultSchema
 
 try:
     from drf_spectacular.openapi import AutoSchema
-    from drf_spectacular.utils import extend_schema
+    from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
     from drf_spectacular.views import SpectacularAPIView
 except ImportError:  # pragma: no cover - exercised only without the dev extra
-    AutoSchema = extend_schema = SpectacularAPIView = None
+    AutoSchema = extend_schema = SpectacularAPIView = PolymorphicProxySerializer = None
 
 AVAILABLE = SpectacularAPIView is not None
 
@@ -22,15 +22,37 @@ def view_schema() -> Any:
     return AutoSchema() if AVAILABLE else DefaultSchema()
 
 
-def document(**kwargs: Any) -> Callable[[Any], Any]:
-    """``extend_schema(**kwargs)`` when drf-spectacular is installed, else a no-op."""
+def _action_inputs() -> Any:
+    """The request body of ``POST actions/<name>/``: one of the actions' input serializers."""
+    from ..action_checks import action_steps
+    from .inputs import input_serializer
+
+    inputs = {step.action.name: input_serializer(step.action.serializer)
+              for _spec, step in action_steps()}
+    if not inputs:
+        return {"type": "object"}
+    return PolymorphicProxySerializer(component_name="ActionSubmission",
+                                      serializers=list(inputs.values()),
+                                      resource_type_field_name=None)
+
+
+def document(*, action_inputs: bool = False, **kwargs: Any) -> Callable[[Any], Any]:
+    """``extend_schema(**kwargs)`` when drf-spectacular is installed, else a no-op.
+
+    ``action_inputs=True`` documents the body as one of the registered actions' inputs, worked
+    out when the schema is generated (actions register after this module is imported).
+    """
     if not AVAILABLE:
         return lambda target: target
+
+    class ActionSubmitSchema(AutoSchema):
+        def get_request_serializer(self) -> Any:
+            return _action_inputs()
 
     def decorate(target: Any) -> Any:
         # extend_schema derives from the target's own schema class when it has one, else from
         # DEFAULT_SCHEMA_CLASS, which a project need not point at drf-spectacular.
-        target.schema = AutoSchema
+        target.schema = ActionSubmitSchema if action_inputs else AutoSchema
         return extend_schema(**kwargs)(target)
 
     return decorate

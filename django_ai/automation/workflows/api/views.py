@@ -177,7 +177,7 @@ class ActionSubmitView(_ApiView, APIView):
     action or run; 409 when the run is not waiting at this action's step.
     """
 
-    @document(request={"application/json": {"type": "object"}},
+    @document(action_inputs=True,
               responses={200: {"type": "object"}, 400: None, 403: None, 404: None, 409: None})
     def post(self, request: Request, action_name: str) -> Response:
         action = find_action(action_name)
