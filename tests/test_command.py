@@ -231,3 +231,18 @@ def test_check_reports_transitions_to_missing_steps(db, broken_workflow):
     assert ("workflow 'broken_for_check': step 'first' leads to 'no_such_step', which is not a "
             "step of this workflow") in err.getvalue()
     assert "step 'last_wait' leads to 'no step after'" in err.getvalue()
+
+
+def test_tick_fires_due_timers(tm):
+    run = engine.start("reminders")
+    tm.advance(timedelta(hours=1))  # moves the clock without reaching the 24 h sleep
+    WorkflowRun.objects.filter(pk=run.pk).update(wake_at=tm.now - timedelta(seconds=1))
+    out, _ = run_command("tick")
+    assert "Tick: 1 timer(s) fired" in out
+    run.refresh_from_db()
+    assert run.data["reminders_sent"] == 2
+
+
+def test_tick_rejects_a_bad_interval(tm):
+    with pytest.raises(CommandError, match="positive number"):
+        run_command("tick", "--every", "0")

@@ -7,11 +7,13 @@
     workflows signal NAME [JSON] [--run ID]
     workflows graph WORKFLOW
     workflows check [WORKFLOW ...]
+    workflows tick [--every SECONDS]
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -57,6 +59,9 @@ class Command(BaseCommand):
         check = sub.add_parser("check", help="Validate the registry and the runs in flight.")
         check.add_argument("workflows", nargs="*", metavar="WORKFLOW",
                            help="Only these workflows (default: all registered).")
+        tick = sub.add_parser("tick", help="Fire due timers once (or every N seconds).")
+        tick.add_argument("--every", type=float, default=None, metavar="SECONDS",
+                          help="Keep ticking at this interval until interrupted.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler = getattr(self, f"do_{options['subcommand']}")
@@ -163,6 +168,18 @@ class Command(BaseCommand):
         if problems:
             raise CommandError(f"{len(problems)} problem(s) found.")
         self.stdout.write(self.style.SUCCESS("No problems found."))
+
+    def do_tick(self, options: dict[str, Any]) -> None:
+        """What Celery beat does, for deployments without Celery (cron, or ``--every``)."""
+        interval = options["every"]
+        if interval is not None and interval <= 0:
+            raise CommandError("--every needs a positive number of seconds.")
+        while True:
+            done = engine.tick()
+            self.stdout.write(f"Tick: {done} timer(s) fired or run(s) recovered.")
+            if interval is None:
+                return
+            time.sleep(interval)
 
     def _registry_problems(self, specs: list[WorkflowSpec]) -> list[str]:
         problems = []
