@@ -9,3 +9,6 @@ urlpatterns = [
 
 if getattr(settings, "STATEZERO_INSTALLED", False):
     urlpatterns.append(path("statezero/", include("statezero.adaptors.django.urls")))
+else:  # the package's own action endpoints keep StateZero's URLs working without it
+    urlpatterns.append(
+        path("statezero/", include("django_ai.automation.workflows.api.action_urls")))

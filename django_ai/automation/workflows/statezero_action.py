@@ -19,6 +19,10 @@ from .errors import WorkflowDefinitionError
 from .metadata import StepDisplayMetadata
 
 
+class ActionDefinitionError(WorkflowDefinitionError, ValueError):
+    """An action step is declared in a way that cannot work."""
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
@@ -73,7 +77,7 @@ def _check_display(spec: ActionSpec, func: Callable[..., Any]) -> None:
     unknown = display_problems(display, spec.serializer)
     if unknown:
         fields = ", ".join(serializer_field_names(spec.serializer)) or "none"
-        raise WorkflowDefinitionError(
+        raise ActionDefinitionError(
             f"@statezero_action(name={spec.name!r}) on step {func.__name__!r}: the step's "
             f"display metadata names field(s) {', '.join(map(repr, unknown))} that serializer "
             f"{spec.serializer.__name__} does not have (its fields: {fields}). Fix the "
@@ -109,4 +113,4 @@ def statezero_action(
     return mark
 
 
-__all__ = ["ActionSpec", "statezero_action"]
+__all__ = ["ActionDefinitionError", "ActionSpec", "statezero_action"]
