@@ -36,6 +36,12 @@ def test_autocommit_save_occurs_at_once():
     assert runs_of(flows.OrderProcessingWorkflow).get().status == WorkflowStatus.COMPLETED
 
 
+def test_committed_event_is_remembered_by_the_instance(django_assert_num_queries):
+    order = Order.objects.create(status="placed")
+    with django_assert_num_queries(1):  # the UPDATE only: no lookup of its events
+        order.save()
+
+
 def test_lost_after_commit_work_is_done_by_the_periodic_tick(monkeypatch):
     # As if the process died between the commit and the after-commit work.
     monkeypatch.setattr(firing, "occur_after_commit", lambda ids: None)

@@ -8,11 +8,12 @@ and making events occur happens after the commit (``firing.EventHandoff``).
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -65,14 +66,14 @@ def _existing(instance: models.Model, conditions: list[EventDefinition],
 
 def _condition_rows(instance: models.Model, conditions: list[EventDefinition],
                     existing: list[Event], now: datetime) -> list[Event]:
-    seen = instance.__dict__.setdefault(_SEEN, set())
     recorded = {e.name for e in existing
                 if e.kind == EventKind.CONDITION and e.status != EventStatus.CANCELLED}
-    rows = []
-    for declared in conditions:
-        if declared.name not in recorded:
-            rows.append(_new_event(instance, declared.name, now, EventKind.CONDITION))
-        seen.add(declared.name)
+    rows = [_new_event(instance, declared.name, now, EventKind.CONDITION)
+            for declared in conditions if declared.name not in recorded]
+    # Remember on the instance that these are recorded, so its next saves skip the SELECT;
+    # only once committed: after a rollback the same instance must record them again.
+    seen = instance.__dict__.setdefault(_SEEN, set())
+    transaction.on_commit(partial(seen.update, [declared.name for declared in conditions]))
     return rows
 
 
