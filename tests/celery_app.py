@@ -8,11 +8,8 @@ import os
 
 from celery import Celery
 
-from django_ai.automation.workflows.celery_schedule import BEAT_SCHEDULE
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.integration.settings")
 
 app = Celery("django_ai_tests")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.beat_schedule = dict(BEAT_SCHEDULE)
 app.autodiscover_tasks()

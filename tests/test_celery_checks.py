@@ -1,0 +1,98 @@
+"""System checks for a project that selects the Celery backend."""
+
+import pytest
+from celery import Celery
+
+from django_ai.automation.workflows import checks_celery
+from django_ai.automation.workflows.celery_schedule import BEAT_SCHEDULE, beat_schedule
+
+
+def ids(messages):
+    return sorted(message.id for message in messages)
+
+
+def make_app(**conf):
+    app = Celery("proj", set_as_current=False)
+    app.conf.update(broker_url="redis://127.0.0.1:6379/9", CELERY_DB_REUSE_MAX=1000,
+                    beat_schedule=dict(BEAT_SCHEDULE))
+    app.conf.update(**conf)
+    return app
+
+
+@pytest.fixture
+def celery_project(settings, monkeypatch):
+    settings.DJANGO_AI = {"BACKEND": "celery"}
+    monkeypatch.setitem(settings.DATABASES["default"], "CONN_MAX_AGE", 600)
+    app = make_app()
+    monkeypatch.setattr(checks_celery, "find_celery_app", lambda: app)
+    return app
+
+
+def test_immediate_backend_checks_nothing(settings):
+    settings.DJANGO_AI = {"BACKEND": "immediate"}
+    assert checks_celery.check_celery() == []
+
+
+def test_well_configured_project_passes(celery_project):
+    assert checks_celery.check_celery() == []
+
+
+def test_celery_not_installed(celery_project, monkeypatch):
+    monkeypatch.setattr(checks_celery, "celery_installed", lambda: False)
+    [message] = checks_celery.check_celery()
+    assert message.id == "django_ai.E010"
+    assert "pip install" in message.hint
+
+
+def test_no_celery_app(celery_project, monkeypatch):
+    monkeypatch.setattr(checks_celery, "find_celery_app", lambda: None)
+    [message] = checks_celery.check_celery()
+    assert message.id == "django_ai.E011"
+    assert "autodiscover_tasks" in message.hint
+
+
+def test_tick_missing_from_beat_schedule(celery_project):
+    celery_project.conf.beat_schedule = {}
+    [message] = checks_celery.check_celery()
+    assert message.id == "django_ai.E012"
+    assert "BEAT_SCHEDULE" in message.hint
+
+
+def test_other_scheduler_only_warns(celery_project):
+    celery_project.conf.update(beat_schedule={},
+                               beat_scheduler="django_celery_beat.schedulers:DatabaseScheduler")
+    assert ids(checks_celery.check_celery()) == ["django_ai.W010"]
+
+
+def test_tick_on_wrong_queue(celery_project, settings):
+    settings.DJANGO_AI = {"BACKEND": "celery", "CELERY_QUEUE": "workflows"}
+    assert ids(checks_celery.check_celery()) == ["django_ai.W011"]
+    celery_project.conf.beat_schedule = beat_schedule(queue="workflows")
+    assert checks_celery.check_celery() == []
+
+
+def test_connection_closed_per_task(celery_project, settings, monkeypatch):
+    monkeypatch.setitem(settings.DATABASES["default"], "CONN_MAX_AGE", 0)
+    assert ids(checks_celery.check_celery()) == ["django_ai.W012"]
+
+
+def test_countdown_beyond_visibility_timeout(celery_project):
+    celery_project.conf.broker_transport_options = {"visibility_timeout": 120}
+    assert ids(checks_celery.check_celery()) == ["django_ai.W013"]
+
+
+def test_finds_the_current_app():
+    app = Celery("proj_current", set_as_current=True)
+    try:
+        assert checks_celery.find_celery_app() is app
+    finally:
+        from tests.celery_app import app as tests_app
+
+        tests_app.set_current()
+
+
+def test_registered_with_django(settings):
+    from django.core.checks import run_checks
+
+    settings.DJANGO_AI = {"BACKEND": "celery"}
+    assert "django_ai.E012" in ids(run_checks())  # the test project's app has no schedule
