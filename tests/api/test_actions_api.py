@@ -226,3 +226,19 @@ def test_action_list_describes_fields_and_display(tm, api):
 def test_runs_created_through_the_api_are_plain_runs(tm, api):
     run = engine.start("expense_approval")
     assert WorkflowRun.objects.get(pk=run.pk).wait_kind == "action"
+
+
+def test_model_serializer_action_and_its_writes_happen_once(tm, api):
+    from tests.testapp.models import Ledger
+
+    run = engine.start("ledger_note")
+    failed = submit(api, "write_ledger_note", workflow_run_id=run.pk, note="boom")
+    assert failed.status_code == 500
+    assert not Ledger.objects.exists()  # the body's write rolled back with it
+    assert submit(api, "write_ledger_note", workflow_run_id=run.pk, note="x" * 201).status_code \
+        == 400  # the model field's max_length, through the ModelSerializer
+    done = submit(api, "write_ledger_note", workflow_run_id=run.pk, note="paid")
+    assert done.status_code == 200
+    assert list(Ledger.objects.values_list("note", flat=True)) == ["paid"]
+    run.refresh_from_db()
+    assert run.data == {"note": "paid"}

@@ -26,6 +26,7 @@ from django_ai.automation.workflows.metadata import (
     StepDisplayMetadata,
 )
 from django_ai.automation.workflows.statezero_action import statezero_action
+from tests.testapp.models import Ledger
 
 # --- The guide's "StateZero Integration" example -------------------------------------------
 
@@ -360,3 +361,27 @@ class ComprehensiveWorkflow:
             display_title=f"All Done, {ctx.user_name}!",
             display_subtitle=f"Successfully processed {ctx.items_count} items"
         )
+
+
+# --- A ModelSerializer as the action's serializer, and the body's own database writes ------
+
+
+class LedgerNoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ledger
+        fields = ["note"]
+
+
+@workflow("ledger_note")
+class LedgerNoteWorkflow:
+    class Context(BaseModel):
+        note: str = ""
+
+    @statezero_action(name="write_ledger_note", serializer=LedgerNoteSerializer)
+    @step(start=True, display=StepDisplayMetadata(field_groups=[FieldGroup(field_names=["note"])]))
+    def write(self, note: str):
+        Ledger.objects.create(run_id=0, note=note)
+        if note == "boom":
+            raise RuntimeError("the ledger write above must roll back")
+        get_context().note = note
+        return complete()
