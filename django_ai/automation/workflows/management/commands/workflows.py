@@ -174,12 +174,15 @@ class Command(BaseCommand):
         interval = options["every"]
         if interval is not None and interval <= 0:
             raise CommandError("--every needs a positive number of seconds.")
-        while True:
-            done = engine.tick()
-            self.stdout.write(f"Tick: {done} timer(s) fired or run(s) recovered.")
-            if interval is None:
-                return
-            time.sleep(interval)
+        try:
+            while True:
+                done = engine.tick()
+                self.stdout.write(f"Tick: {done} timer(s) fired or run(s) recovered.")
+                if interval is None:
+                    return
+                time.sleep(interval)
+        except KeyboardInterrupt:  # Ctrl+C is how a foreground ticker is stopped
+            self.stdout.write("Stopped ticking.")
 
     def _registry_problems(self, specs: list[WorkflowSpec]) -> list[str]:
         problems = []
