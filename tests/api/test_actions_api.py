@@ -242,3 +242,14 @@ def test_model_serializer_action_and_its_writes_happen_once(tm, api):
     assert list(Ledger.objects.values_list("note", flat=True)) == ["paid"]
     run.refresh_from_db()
     assert run.data == {"note": "paid"}
+
+
+def test_submission_query_budget(tm, api, django_assert_max_num_queries):
+    # Read the run, lock it, save it and its history row, read it back (savepoints aside).
+    run = engine.start("expense_approval")
+    with django_assert_max_num_queries(8) as captured:
+        response = submit(api, "submit_review", workflow_run_id=run.pk, reviewer_notes="a",
+                          priority="low")
+    assert response.status_code == 200
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert statements.count("SELECT") <= 3, statements
