@@ -4,6 +4,8 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+
+pytest.importorskip("celery", reason="the celery extra is not installed")
 from django.utils import timezone
 
 from django_ai.automation.workflows import tasks

@@ -1,6 +1,8 @@
 """System checks for a project that selects the Celery backend."""
 
 import pytest
+
+pytest.importorskip("celery", reason="the celery extra is not installed")
 from celery import Celery
 
 from django_ai.automation.workflows import checks_celery

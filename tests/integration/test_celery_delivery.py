@@ -12,6 +12,8 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+
+pytest.importorskip("celery", reason="the celery extra is not installed")
 from django.db import connection
 from django.utils import timezone
 
