@@ -77,6 +77,7 @@ def test_per_action_permissions_refuse_with_403(tm, user):
     run = engine.start("owned_approval", owner="alice")
     response = submit(client_for(user), "approve_owned", workflow_run_id=run.pk, approved=True)
     assert response.status_code == 403
+    assert response.json()["detail"] == "Only approvers may approve."
     run.refresh_from_db()
     assert run.current_step == "approve"
 

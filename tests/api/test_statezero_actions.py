@@ -132,3 +132,19 @@ def test_body_errors_through_statezero(tm, api):
     done = submit(api, "enter_amount", workflow_run_id=run.pk, amount=2)
     assert done.status_code == 200
     assert done.json() == {"workflow_run_id": run.pk, "status": "completed"}
+
+
+@needs_statezero
+def test_a_foreign_statezero_action_with_the_same_name_is_a_startup_error():
+    from statezero.core.actions import action_registry
+
+    from django_ai.automation.workflows.action_checks import check_actions
+
+    saved = dict(action_registry.get_action("slow_submit"))
+    try:
+        action_registry.register(lambda **kwargs: {}, name="slow_submit")
+        errors = [e for e in check_actions() if e.id == "django_ai.E032"]
+        assert len(errors) == 1 and "slow_submit" in errors[0].msg
+    finally:
+        action_registry._actions["slow_submit"] = saved
+    assert not [e for e in check_actions() if e.id == "django_ai.E032"]

@@ -2,7 +2,8 @@
 
 Check IDs: ``django_ai.E030`` (two action steps share a name), ``django_ai.E031`` (display
 metadata names a field the serializer lacks, for a decorator order the decorator could not
-check itself), ``django_ai.W030`` (a serializer field the step function does not accept).
+check itself), ``django_ai.W030`` (a serializer field the step function does not accept),
+``django_ai.E032`` (another StateZero action took the name of a workflow action).
 """
 
 from __future__ import annotations
@@ -87,6 +88,21 @@ def _field_problems() -> list[Any]:
     return problems
 
 
+def _statezero_clashes() -> list[Error]:
+    from .statezero_integration import taken_by_others
+
+    names = sorted({step.action.name for _spec, step in action_steps()})
+    return [
+        Error(
+            f"StateZero action {name!r} is registered by another function, so "
+            f"/statezero/actions/{name}/ does not reach the workflow step of that name.",
+            hint="Rename the workflow action or the other StateZero @action.",
+            id="django_ai.E032",
+        )
+        for name in taken_by_others(names)
+    ]
+
+
 @register()
 def check_actions(app_configs: Any = None, **kwargs: Any) -> list[Any]:
-    return _duplicate_names() + _field_problems()
+    return _duplicate_names() + _field_problems() + _statezero_clashes()

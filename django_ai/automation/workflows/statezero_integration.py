@@ -78,7 +78,20 @@ def _handler(action_name: str) -> Callable[..., Any]:
             raise _problem(problem)
 
     submit_workflow_action.__name__ = f"{action_name}_workflow_action"
+    submit_workflow_action._django_ai_action = action_name  # type: ignore[attr-defined]
     return submit_workflow_action
+
+
+def taken_by_others(names: list[str]) -> list[str]:
+    """Action names that StateZero now serves with a function other than our step handler."""
+    if not AVAILABLE:
+        return []
+    taken = []
+    for name in names:
+        entry = action_registry.get_action(name) or {}
+        if getattr(entry.get("function"), "_django_ai_action", None) != name:
+            taken.append(name)
+    return taken
 
 
 def register_action(spec: Any, func: Callable[..., Any]) -> None:

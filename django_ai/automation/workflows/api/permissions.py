@@ -70,6 +70,12 @@ def _instances(action: Any) -> list[Any]:
     return [p() if isinstance(p, type) else p for p in (action.permissions or ())]
 
 
+def _message(permission: Any, default: str) -> str:
+    """The permission's own ``message`` (as DRF shows it), else ``default``."""
+    message = getattr(permission, "message", None)
+    return message if isinstance(message, str) and message else default
+
+
 def _is_statezero_style(permission: Any) -> bool:
     return hasattr(permission, "has_action_permission")
 
@@ -79,7 +85,8 @@ def check_action_access(action: Any, request: Any, view: Any) -> None:
     for permission in _instances(action):
         target = action.name if _is_statezero_style(permission) else view
         if not permission.has_permission(request, target):
-            raise deny(request, f"You may not submit action {action.name!r}.")
+            raise deny(request, _message(permission, f"You may not submit action "
+                                                     f"{action.name!r}."))
 
 
 def check_action_object(action: Any, request: Any, view: Any, run: WorkflowRun,
@@ -91,4 +98,5 @@ def check_action_object(action: Any, request: Any, view: Any, run: WorkflowRun,
         else:
             allowed = permission.has_object_permission(request, view, run)
         if not allowed:
-            raise deny(request, f"You may not submit action {action.name!r} for run {run.pk}.")
+            raise deny(request, _message(permission, f"You may not submit action "
+                                                     f"{action.name!r} for run {run.pk}."))
