@@ -157,3 +157,21 @@ def test_beat_schedule_entry():
                                                                           "queue": "wf"}
     with pytest.raises(ValueError, match="interval"):
         beat_schedule(0)
+
+
+def test_wake_arriving_early_waits_out_the_gap(celery_settings):
+    due = timezone.now() + timedelta(milliseconds=50)
+    with mock.patch.object(tasks.engine, "wake", side_effect=[False, True]) as wake, \
+            mock.patch.object(tasks, "_wake_at", return_value=due):
+        assert tasks._wake(4) is True
+    assert wake.call_count == 2
+    assert timezone.now() >= due
+
+
+def test_wake_for_moved_or_fired_timer_does_nothing(celery_settings):
+    later = timezone.now() + timedelta(minutes=5)
+    for wake_at in (None, later):
+        with mock.patch.object(tasks.engine, "wake", return_value=False) as wake, \
+                mock.patch.object(tasks, "_wake_at", return_value=wake_at):
+            assert tasks._wake(4) is False
+        wake.assert_called_once_with(4)
