@@ -13,8 +13,10 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 from unittest import mock
 
+from django.db import transaction
 from django.utils import timezone
 
 from ..workflows import clock
@@ -32,6 +34,7 @@ class TimeMachine(Backend):
         self._now = start
         self._queue: deque[tuple[int, str, int]] = deque()
         self._draining = False
+        self._ticking = False
 
     @property
     def now(self) -> datetime:
@@ -72,16 +75,40 @@ class TimeMachine(Backend):
             if due is None or due > target:
                 break
             self._now = max(self._now, due)
-            timers.tick(self._now)
+            self._tick()
             self.run_until_idle()
         else:
             raise RuntimeError(f"Timers kept falling due at {self._now}; is one failing to fire?")
         self._now = max(self._now, target)
-        timers.tick(self._now)
+        self._tick()
         self.run_until_idle()
 
     def advance(self, delta: timedelta) -> None:
         self.advance_to(self._now + delta)
+
+    def _tick(self) -> None:
+        from ..workflows.engine import timers
+
+        self._ticking = True  # the tick's own batches must not run steps between them
+        try:
+            timers.tick(self._now)
+        finally:
+            self._ticking = False
+
+    def after_atomic_exit(self, rolled_back: bool) -> None:
+        """An atomic block exited: once no block of the caller's is left open, run what its
+        commit would have handed off (in a test's wrapping transaction nothing commits)."""
+        if not rolled_back and not self._ticking:
+            self.run_until_idle()
+
+
+def _settling_exit(tm: TimeMachine, original: Any) -> Any:
+    def __exit__(atomic: Any, exc_type: Any, exc_value: Any, traceback: Any) -> Any:
+        result = original(atomic, exc_type, exc_value, traceback)
+        tm.after_atomic_exit(rolled_back=exc_type is not None)
+        return result
+
+    return __exit__
 
 
 @contextmanager
@@ -91,7 +118,9 @@ def time_machine(start: datetime | None = None) -> Iterator[TimeMachine]:
     clock.set_override(lambda: tm.now)
     set_backend_override(tm)
     try:
-        with mock.patch("django.utils.timezone.now", lambda: tm.now):
+        with mock.patch("django.utils.timezone.now", lambda: tm.now), mock.patch.object(
+            transaction.Atomic, "__exit__", _settling_exit(tm, transaction.Atomic.__exit__)
+        ):
             yield tm
     finally:
         set_backend_override(None)
