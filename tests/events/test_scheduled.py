@@ -191,3 +191,12 @@ def test_queries_added_to_saves_of_a_scheduled_model(tm, django_assert_max_num_q
         appointment.save()
     with transaction.atomic(), django_assert_max_num_queries(2 + 2 + 2):  # delete: +2 UPDATEs
         appointment.delete()
+
+
+def test_moving_the_date_so_the_reminder_time_has_passed_sends_it_at_once(tm):
+    appointment = Appointment.objects.create(starts_at=at(11))
+    tm.advance_to(at(9, 30))
+    appointment.starts_at = at(10)  # the reminder moment, 09:00, is now in the past
+    appointment.save()
+    run = runs_of(flows.PreAppointmentReminder).get()
+    assert (run.status, run.finished_at) == (WorkflowStatus.COMPLETED, at(9, 30))

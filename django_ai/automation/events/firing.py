@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from ...conf import ai_settings
 from ..workflows.backends import Handoff, get_backend, run_parked_handoffs
 from ..workflows.clock import now as clock_now
-from ..workflows.engine import waking
+from ..workflows.engine import timers, waking
 from ..workflows.engine.timers import TimerSource
 from ..workflows.models import WaitKind, WorkflowRun, WorkflowStatus
 from ..workflows.txn import in_user_atomic
@@ -146,7 +146,18 @@ def process(ids: Iterable[int]) -> int:
         chunk = ids[start:start + _IDS_PER_QUERY]
         done += _drain(Event.objects.pending().filter(pk__in=chunk).filter(
             Q(planned=False) | Q(at__lte=now)).order_by("at", "id"), now)
+        done += _start_overdue(chunk, now)
     return done
+
+
+def _start_overdue(event_ids: list[int], now: datetime) -> int:
+    """Start the runs whose planned start a date move put in the past: at once, not at the
+    next tick."""
+    overdue = WorkflowRun.objects.filter(
+        trigger_event_id__in=event_ids, status=WorkflowStatus.WAITING,
+        wait_kind=WaitKind.START, wake_at__lte=now,
+    ).values_list("pk", flat=True)
+    return sum(timers.wake(pk) for pk in overdue)
 
 
 class EventHandoff(Handoff):
