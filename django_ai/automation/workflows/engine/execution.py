@@ -61,7 +61,13 @@ def run_step_body(
     are mistakes in the workflow's code: retrying cannot help, so they fail the run at once.
     Database errors while persisting propagate: the run stays RUNNING and recovery retries it.
     """
-    context = spec.context_cls.model_validate(run.data)
+    try:
+        context = spec.context_cls.model_validate(run.data)
+    except ValueError as exc:  # pydantic's ValidationError; retrying cannot fix saved data
+        raise AttemptFailed(
+            f"Step {step.name!r} of workflow {spec.name!r}: the run's saved Context no longer "
+            f"fits {spec.cls.__name__}.Context (was it changed while runs were in flight?). "
+            f"{exc}", retryable=False)
     try:
         result = call_body(run, spec, step, context, dict(kwargs or {}))
     except Exception as exc:

@@ -47,10 +47,10 @@ def complete_run(run: WorkflowRun, title: str | None, subtitle: str | None) -> N
 def _run_on_fail(run: WorkflowRun, spec: WorkflowSpec) -> None:
     if spec.on_fail is None:
         return
-    context = spec.context_cls.model_validate(run.data)
-    instance = spec.cls()
-    instance.context = context
     try:
+        context = spec.context_cls.model_validate(run.data)
+        instance = spec.cls()
+        instance.context = context
         with transaction.atomic(), activate(run, context, spec.on_fail):
             getattr(instance, spec.on_fail)(run)
     except Exception:
