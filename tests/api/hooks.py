@@ -9,3 +9,7 @@ def own_runs(queryset, request):
 
 def not_a_queryset(queryset, request):
     return list(queryset)
+
+
+def nothing(queryset, request):
+    return queryset.none()

@@ -86,3 +86,21 @@ def test_per_action_permissions_run_before_validation(tm, user):
     run = engine.start("owned_approval")
     response = submit(client_for(user), "approve_owned", workflow_run_id=run.pk)
     assert response.status_code == 403
+
+
+def test_hook_may_be_a_callable(tm, settings, user):
+    from tests.api.hooks import own_runs
+
+    settings.DJANGO_AI = {"BACKEND": "immediate", "RUN_VISIBILITY_HOOK": own_runs}
+    mine = engine.start("owned_approval", owner="alice")
+    engine.start("owned_approval", owner="bob")
+    assert [r["id"] for r in client_for(user).get(f"{API}/runs/").json()] == [mine.pk]
+
+
+def test_staff_operations_respect_the_hook_too(tm, settings, staff):
+    settings.DJANGO_AI = {"BACKEND": "immediate", "RUN_VISIBILITY_HOOK": "tests.api.hooks.nothing"}
+    run = engine.start("api_signal_wait")
+    response = client_for(staff).post(f"{API}/runs/{run.pk}/cancel/", {}, format="json")
+    assert response.status_code == 404
+    run.refresh_from_db()
+    assert run.status == WorkflowStatus.SUSPENDED
