@@ -33,11 +33,14 @@ class AttemptFailed(Exception):
 
 def claim(run_id: int, step: str, seq: int) -> WorkflowRun | None:
     """Lock the run if this delivery is current; None when stale or held by another worker."""
-    return (
-        WorkflowRun.objects.select_for_update(skip_locked=True)
-        .filter(pk=run_id, status=WorkflowStatus.RUNNING, current_step=step, seq=seq)
-        .first()
-    )
+    # Lock by primary key alone and check the rest here: given the status in SQL, PostgreSQL
+    # may walk the status index past every RUNNING run (bench/README.md, "claim").
+    run = WorkflowRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
+    if run is None or (run.status, run.current_step, run.seq) != (
+        WorkflowStatus.RUNNING, step, seq
+    ):
+        return None
+    return run
 
 
 def call_body(
