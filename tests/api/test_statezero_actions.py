@@ -127,7 +127,9 @@ def test_statezero_action_schema_lists_display_metadata(tm, api):
 @needs_statezero
 def test_body_errors_through_statezero(tm, api):
     run = engine.start("checked_amount")
-    assert submit(api, "enter_amount", workflow_run_id=run.pk, amount=-1).status_code == 400
+    negative = submit(api, "enter_amount", workflow_run_id=run.pk, amount=-1)
+    assert negative.status_code == 400
+    assert "amount" in negative.json()["detail"] and "data" not in negative.json()
     assert submit(api, "enter_amount", workflow_run_id=run.pk, amount=13).status_code == 500
     done = submit(api, "enter_amount", workflow_run_id=run.pk, amount=2)
     assert done.status_code == 200

@@ -63,8 +63,7 @@ def _problem(problem: Any) -> Exception:
     error = kind(problem.detail)
     # StateZero hides 403/409 details unless DEBUG; where the run is, is not a secret.
     error.safe_detail = str(problem.detail)
-    error.data = {k: v for k, v in problem.body.items() if k != "detail"} \
-        if isinstance(problem.body, dict) else {}
+    error.data = dict(problem.extra)
     return error
 
 

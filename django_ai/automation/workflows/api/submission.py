@@ -32,6 +32,7 @@ class ActionProblem(Exception):
         super().__init__(str(detail))
         self.status_code = status_code
         self.detail = detail
+        self.extra = extra
         # Field errors keep DRF's usual shape ({"field": [...]}); messages go under "detail".
         structured = isinstance(detail, dict | list) and not extra
         self.body = detail if structured else {"detail": detail, **extra}
