@@ -135,7 +135,8 @@ def test_serializer_fields_the_step_does_not_take_are_warned_about(throwaway):
 
 
 def test_the_guide_examples_pass_the_checks():
-    mine = ("expense_approval.", "property_onboarding.", "property_listing.", "owned_approval.")
+    mine = ("api_expense_approval.", "api_property_onboarding.", "api_property_listing.",
+            "owned_approval.")
     assert [e for e in check_actions() if any(name in e.msg for name in mine)] == []
 
 

@@ -14,7 +14,7 @@ def history(run):
 
 
 def test_expense_approval_end_to_end(tm, api):
-    run = engine.start("expense_approval")
+    run = engine.start("api_expense_approval")
     display = api.get(f"{API}/runs/{run.pk}/").json()["current_step_display"]
     assert display == {
         "status": "suspended", "current_step": "await_review", "step_type": "action",
@@ -28,7 +28,7 @@ def test_expense_approval_end_to_end(tm, api):
         },
     }
 
-    response = submit(api, "submit_review", workflow_run_id=run.pk,
+    response = submit(api, "api_submit_review", workflow_run_id=run.pk,
                       reviewer_notes="Approved", priority="high")
 
     assert response.status_code == 200
@@ -44,13 +44,13 @@ def test_expense_approval_end_to_end(tm, api):
 
 
 def test_property_onboarding_end_to_end(tm, api):
-    run = engine.start("property_onboarding")
+    run = engine.start("api_property_onboarding")
     detail = api.get(f"{API}/runs/{run.pk}/").json()
     assert detail["current_step_display"]["step_type"] == "action"
     assert detail["current_step_display"]["step_display"]["field_groups"][0]["field_names"] == [
         "property_name", "property_type"]
 
-    response = submit(api, "property_details", workflow_run_id=run.pk,
+    response = submit(api, "api_property_details", workflow_run_id=run.pk,
                       property_name="Sea View", property_type="cabin")
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["current_step"]) == (
@@ -77,7 +77,7 @@ def test_property_onboarding_end_to_end(tm, api):
 
 
 def test_guide_property_serializer_display_and_submission(tm, api):
-    run = engine.start("property_listing")
+    run = engine.start("api_property_listing")
     step_display = run.current_step_display["step_display"]
     assert step_display["field_groups"][1] == {
         "display_title": "Contact Details", "display_description": "How guests can reach you",
@@ -86,7 +86,7 @@ def test_guide_property_serializer_display_and_submission(tm, api):
         "field_name": "amenities", "display_component": "AmenitiesMultiSelect",
         "filter_queryset": {"is_active": True, "category": "essential"},
         "display_help_text": "Select all amenities that apply"}]
-    response = submit(api, "collect_property_info", workflow_run_id=run.pk,
+    response = submit(api, "api_collect_property_info", workflow_run_id=run.pk,
                       property_name="Loft", property_type="flat", bedrooms=2,
                       email="owner@example.com", amenities=["wifi"])
     assert response.status_code == 200, response.json()
@@ -95,7 +95,7 @@ def test_guide_property_serializer_display_and_submission(tm, api):
 
 
 def test_unknown_run_is_404(tm, api):
-    response = submit(api, "submit_review", workflow_run_id=987654,
+    response = submit(api, "api_submit_review", workflow_run_id=987654,
                       reviewer_notes="x", priority="low")
     assert response.status_code == 404
     assert "987654" in response.json()["detail"]
@@ -115,10 +115,11 @@ def test_run_not_at_that_step_is_409_saying_where_it_is(tm, api):
 
 
 def test_finished_run_is_409(tm, api):
-    run = engine.start("expense_approval")
-    ok = submit(api, "submit_review", workflow_run_id=run.pk, reviewer_notes="a", priority="low")
+    run = engine.start("api_expense_approval")
+    ok = submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="a",
+                priority="low")
     assert ok.status_code == 200
-    again = submit(api, "submit_review", workflow_run_id=run.pk, reviewer_notes="b",
+    again = submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="b",
                    priority="low")
     assert again.status_code == 409
     assert again.json()["status"] == "completed"
@@ -127,15 +128,15 @@ def test_finished_run_is_409(tm, api):
 
 
 def test_action_of_another_workflow_is_409(tm, api):
-    run = engine.start("expense_approval")
+    run = engine.start("api_expense_approval")
     response = submit(api, "slow_submit", workflow_run_id=run.pk, label="x")
     assert response.status_code == 409
     assert response.json()["current_step"] == "await_review"
 
 
 def test_invalid_fields_are_400_with_serializer_errors(tm, api):
-    run = engine.start("expense_approval")
-    response = submit(api, "submit_review", workflow_run_id=run.pk, reviewer_notes="x" * 501,
+    run = engine.start("api_expense_approval")
+    response = submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="x" * 501,
                       priority="urgent")
     assert response.status_code == 400
     errors = response.json()
@@ -146,7 +147,7 @@ def test_invalid_fields_are_400_with_serializer_errors(tm, api):
 
 
 def test_missing_run_id_is_400(tm, api):
-    response = submit(api, "submit_review", reviewer_notes="x", priority="low")
+    response = submit(api, "api_submit_review", reviewer_notes="x", priority="low")
     assert response.status_code == 400
     assert "workflow_run_id" in response.json()
 
@@ -160,8 +161,8 @@ def test_serializer_validate_methods_still_apply(tm, approver):
 
 
 def test_anonymous_is_refused(tm):
-    run = engine.start("expense_approval")
-    response = submit(client_for(), "submit_review", workflow_run_id=run.pk,
+    run = engine.start("api_expense_approval")
+    response = submit(client_for(), "api_submit_review", workflow_run_id=run.pk,
                       reviewer_notes="x", priority="low")
     assert response.status_code in (401, 403)
     run.refresh_from_db()
@@ -214,8 +215,8 @@ def test_response_serializer_shapes_the_answer(tm, api):
 
 def test_action_list_describes_fields_and_display(tm, api):
     actions = {a["name"]: a for a in api.get(f"{API}/actions/").json()}
-    review = actions["submit_review"]
-    assert (review["workflow"], review["step"]) == ("expense_approval", "await_review")
+    review = actions["api_submit_review"]
+    assert (review["workflow"], review["step"]) == ("api_expense_approval", "await_review")
     assert [f["name"] for f in review["fields"]] == ["workflow_run_id", "reviewer_notes",
                                                      "priority"]
     assert review["step_display"]["display_title"] == "Review Expense"
@@ -224,7 +225,7 @@ def test_action_list_describes_fields_and_display(tm, api):
 
 
 def test_runs_created_through_the_api_are_plain_runs(tm, api):
-    run = engine.start("expense_approval")
+    run = engine.start("api_expense_approval")
     assert WorkflowRun.objects.get(pk=run.pk).wait_kind == "action"
 
 
@@ -246,9 +247,9 @@ def test_model_serializer_action_and_its_writes_happen_once(tm, api):
 
 def test_submission_query_budget(tm, api, django_assert_max_num_queries):
     # Read the run, lock it, save it and its history row, read it back (savepoints aside).
-    run = engine.start("expense_approval")
+    run = engine.start("api_expense_approval")
     with django_assert_max_num_queries(8) as captured:
-        response = submit(api, "submit_review", workflow_run_id=run.pk, reviewer_notes="a",
+        response = submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="a",
                           priority="low")
     assert response.status_code == 200
     statements = [q["sql"].split()[0] for q in captured.captured_queries]

@@ -29,7 +29,7 @@ def test_changelist_shows_status_and_progress(tm, admin_client, approver):
 
 
 def test_search_by_name_and_by_id(tm, admin_client):
-    review = engine.start("expense_approval")
+    review = engine.start("api_expense_approval")
     slow = engine.start("slow_action")
     by_name = admin_client.get(CHANGELIST, {"q": "slow_action"}).context["cl"].result_list
     assert [run.pk for run in by_name] == [slow.pk]
@@ -38,7 +38,7 @@ def test_search_by_name_and_by_id(tm, admin_client):
 
 
 def test_filters(tm, admin_client):
-    engine.start("expense_approval")
+    engine.start("api_expense_approval")
     done = engine.start("api_signal_wait")
     engine.signal("api_answer", {"answer": "x"}, run_id=done.pk)
     listed = admin_client.get(CHANGELIST, {"status__exact": "completed"}).context["cl"]

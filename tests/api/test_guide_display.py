@@ -22,14 +22,14 @@ urlpatterns = [*project_urls, path("status/<int:workflow_id>/", workflow_status)
 
 def test_comprehensive_example_through_every_display_state(tm, api, settings):
     settings.ROOT_URLCONF = __name__
-    run = engine.start("comprehensive_workflow")
+    run = engine.start("api_comprehensive_workflow")
 
     form = api.get(f"/status/{run.pk}/").json()
     assert (form["status"], form["step_type"], form["progress"]) == ("suspended", "action", 0.0)
     assert form["step_display"]["display_title"] == "Welcome!"
     assert form["waiting_display"] == {} and form["completion_display"] == {}
 
-    submitted = api.post(f"{API}/actions/collect_info/",
+    submitted = api.post(f"{API}/actions/api_collect_info/",
                          {"workflow_run_id": run.pk, "user_name": "Ada"}, format="json")
     assert submitted.status_code == 200
 
@@ -48,8 +48,8 @@ def test_comprehensive_example_through_every_display_state(tm, api, settings):
 
 
 def test_progress_combined_with_display_as_the_guide_shows(tm, api):
-    run = engine.start("comprehensive_workflow")
-    api.post(f"{API}/actions/collect_info/", {"workflow_run_id": run.pk, "user_name": "Bo"},
+    run = engine.start("api_comprehensive_workflow")
+    api.post(f"{API}/actions/api_collect_info/", {"workflow_run_id": run.pk, "user_name": "Bo"},
              format="json")
     run.refresh_from_db()
     display = run.current_step_display

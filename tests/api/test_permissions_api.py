@@ -21,7 +21,7 @@ def hooked(settings):
 
 
 def test_reading_runs_needs_authentication(tm):
-    run = engine.start("expense_approval")
+    run = engine.start("api_expense_approval")
     anonymous = client_for()
     assert anonymous.get(f"{API}/runs/").status_code in (401, 403)
     assert anonymous.get(f"{API}/runs/{run.pk}/").status_code in (401, 403)
@@ -30,10 +30,10 @@ def test_reading_runs_needs_authentication(tm):
 def test_permission_classes_are_configurable(tm, settings):
     settings.DJANGO_AI = {"BACKEND": "immediate",
                           "API_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"]}
-    run = engine.start("expense_approval")
+    run = engine.start("api_expense_approval")
     anonymous = client_for()
     assert anonymous.get(f"{API}/runs/{run.pk}/").status_code == 200
-    response = submit(anonymous, "submit_review", workflow_run_id=run.pk,
+    response = submit(anonymous, "api_submit_review", workflow_run_id=run.pk,
                       reviewer_notes="ok", priority="low")
     assert response.status_code == 200
 

@@ -16,8 +16,8 @@ def flaky():
 
 
 def test_list_filters_by_name_and_status(tm, api):
-    waiting = engine.start("expense_approval")
-    done = engine.start("expense_approval")
+    waiting = engine.start("api_expense_approval")
+    done = engine.start("api_expense_approval")
     engine.submit_action(done.pk, "await_review", {"reviewer_notes": "x", "priority": "low"})
     other = engine.start("slow_action")
 
@@ -27,9 +27,9 @@ def test_list_filters_by_name_and_status(tm, api):
         return [run["id"] for run in response.json()]
 
     assert ids("") == [other.pk, done.pk, waiting.pk]
-    assert ids("?name=expense_approval") == [done.pk, waiting.pk]
+    assert ids("?name=api_expense_approval") == [done.pk, waiting.pk]
     assert ids("?status=suspended") == [other.pk, waiting.pk]
-    assert ids("?name=expense_approval&status=completed") == [done.pk]
+    assert ids("?name=api_expense_approval&status=completed") == [done.pk]
     assert ids("?status=completed,suspended") == [other.pk, done.pk, waiting.pk]
     row = api.get(f"{API}/runs/?name=slow_action").json()[0]
     assert row["status"] == "suspended" and row["current_step"] == "slow"

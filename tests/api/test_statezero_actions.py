@@ -29,19 +29,19 @@ def test_statezero_action_imports_and_works_either_way():
 
 @pytest.mark.skipif(HAS_STATEZERO, reason="checks the project without StateZero")
 def test_without_statezero_the_package_serves_the_statezero_urls(tm, api):
-    run = engine.start("expense_approval")
-    response = submit(api, "submit_review", workflow_run_id=run.pk, reviewer_notes="x",
+    run = engine.start("api_expense_approval")
+    response = submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="x",
                       priority="low")
     assert response.status_code == 200
     assert response.json()["status"] == "completed"
-    assert submit(api, "submit_review", workflow_run_id=run.pk, reviewer_notes="x",
+    assert submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="x",
                   priority="low").status_code == 409
 
 
 @needs_statezero
 def test_expense_approval_through_statezero(tm, api):
-    run = engine.start("expense_approval")
-    response = submit(api, "submit_review", workflow_run_id=run.pk,
+    run = engine.start("api_expense_approval")
+    response = submit(api, "api_submit_review", workflow_run_id=run.pk,
                       reviewer_notes="Approved", priority="high")
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "completed"
@@ -52,8 +52,8 @@ def test_expense_approval_through_statezero(tm, api):
 
 @needs_statezero
 def test_property_onboarding_through_statezero(tm, api):
-    run = engine.start("property_onboarding")
-    response = submit(api, "property_details", workflow_run_id=run.pk,
+    run = engine.start("api_property_onboarding")
+    response = submit(api, "api_property_details", workflow_run_id=run.pk,
                       property_name="Sea View", property_type="house")
     assert response.status_code == 200
     assert response.json()["current_step"] == "verify_ownership"
@@ -65,20 +65,20 @@ def test_property_onboarding_through_statezero(tm, api):
 
 @needs_statezero
 def test_statezero_errors(tm, api, user):
-    run = engine.start("expense_approval")
-    unknown = submit(api, "submit_review", workflow_run_id=424242, reviewer_notes="x",
+    run = engine.start("api_expense_approval")
+    unknown = submit(api, "api_submit_review", workflow_run_id=424242, reviewer_notes="x",
                      priority="low")
     assert unknown.status_code == 404
-    invalid = submit(api, "submit_review", workflow_run_id=run.pk, reviewer_notes="x",
+    invalid = submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="x",
                      priority="urgent")
     assert invalid.status_code == 400
     assert "priority" in invalid.json()["detail"]
-    anonymous = submit(client_for(), "submit_review", workflow_run_id=run.pk,
+    anonymous = submit(client_for(), "api_submit_review", workflow_run_id=run.pk,
                        reviewer_notes="x", priority="low")
     assert anonymous.status_code in (401, 403)
-    assert submit(api, "submit_review", workflow_run_id=run.pk, reviewer_notes="x",
+    assert submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="x",
                   priority="low").status_code == 200
-    again = submit(api, "submit_review", workflow_run_id=run.pk, reviewer_notes="y",
+    again = submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="y",
                    priority="low")
     assert again.status_code == 409
     assert again.json()["data"] == {"workflow_run_id": run.pk, "status": "completed",
@@ -119,7 +119,7 @@ def test_statezero_visibility_hook(tm, settings, approver, other_user):
 @needs_statezero
 def test_statezero_action_schema_lists_display_metadata(tm, api):
     actions = api.get("/statezero/actions-schema/").json()["actions"]
-    review = actions["submit_review"]
+    review = actions["api_submit_review"]
     assert set(review["input_properties"]) == {"workflow_run_id", "reviewer_notes", "priority"}
     assert review["display"]["display_title"] == "Review Expense"
 

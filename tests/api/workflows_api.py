@@ -1,6 +1,8 @@
 """Workflows with action steps for the API tests, declared at import as a user's app would.
 
-The first two are the guide's "StateZero Integration" and "Display Metadata" examples as written.
+The guide's "StateZero Integration" and "Display Metadata" examples are written as in the guide,
+except that workflow and action names carry an ``api_`` prefix: acceptance tests may declare the
+guide's classes under the guide's own names in the same process.
 """
 
 import time
@@ -37,7 +39,7 @@ class ReviewSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=["low", "medium", "high"])
 
 
-@workflow("expense_approval")
+@workflow("api_expense_approval")
 class ExpenseApprovalWorkflow:
     class Context(BaseModel):
         reviewer_notes: str = ""
@@ -47,7 +49,7 @@ class ExpenseApprovalWorkflow:
     def start_review(self):
         return goto(self.await_review)
 
-    @statezero_action(name="submit_review", serializer=ReviewSerializer)
+    @statezero_action(name="api_submit_review", serializer=ReviewSerializer)
     @step(
         display=StepDisplayMetadata(
             display_title="Review Expense",
@@ -78,14 +80,14 @@ class PropertyDetailsSerializer(serializers.Serializer):
     property_type = serializers.ChoiceField(choices=["house", "apartment", "cabin"])
 
 
-@workflow("property_onboarding")
+@workflow("api_property_onboarding")
 class PropertyOnboardingWorkflow:
     class Context(BaseModel):
         property_id: int = 0
         property_name: str = ""
         owner_name: str = ""
 
-    @statezero_action(name="property_details", serializer=PropertyDetailsSerializer)
+    @statezero_action(name="api_property_details", serializer=PropertyDetailsSerializer)
     @step(
         start=True,
         display=StepDisplayMetadata(
@@ -136,12 +138,12 @@ class PropertySerializer(serializers.Serializer):
     amenities = serializers.ListField()
 
 
-@workflow("property_listing")
+@workflow("api_property_listing")
 class PropertyListingWorkflow:
     class Context(BaseModel):
         property_name: str = ""
 
-    @statezero_action(name="collect_property_info", serializer=PropertySerializer)
+    @statezero_action(name="api_collect_property_info", serializer=PropertySerializer)
     @step(
         start=True,
         display=StepDisplayMetadata(
@@ -313,13 +315,13 @@ class InfoSerializer(serializers.Serializer):
     user_name = serializers.CharField(max_length=100)
 
 
-@workflow("comprehensive_workflow")
+@workflow("api_comprehensive_workflow")
 class ComprehensiveWorkflow:
     class Context(BaseModel):
         user_name: str = ""
         items_count: int = 0
 
-    @statezero_action(name="collect_info", serializer=InfoSerializer)
+    @statezero_action(name="api_collect_info", serializer=InfoSerializer)
     @step(
         start=True,
         display=StepDisplayMetadata(
