@@ -56,6 +56,25 @@ def test_detail_has_display_progress_and_history(tm, approver):
         ("approve", "completed")]
 
 
+def test_display_endpoint_is_current_step_display_in_one_query(
+        tm, api, django_assert_num_queries):
+    run = engine.start("api_expense_approval")
+    with django_assert_num_queries(1):
+        response = api.get(f"{API}/runs/{run.pk}/display/")
+    assert response.status_code == 200
+    run.refresh_from_db()
+    assert response.json() == run.current_step_display
+    assert api.get(f"{API}/runs/999999/display/").status_code == 404
+
+
+def test_detail_query_count_does_not_grow_with_history(tm, api, django_assert_num_queries):
+    run = engine.start("api_comprehensive_workflow")
+    api.post(f"{API}/actions/api_collect_info/", {"workflow_run_id": run.pk, "user_name": "A"},
+             format="json")
+    with django_assert_num_queries(2):  # the run, then its history
+        assert len(api.get(f"{API}/runs/{run.pk}/").json()["history"]) == 2
+
+
 def test_unknown_run_detail_is_404(tm, api):
     assert api.get(f"{API}/runs/99999/").status_code == 404
 

@@ -63,6 +63,19 @@ class RunDetailView(_ApiView, generics.RetrieveAPIView):
         return visible_runs(self.request).prefetch_related("step_executions")
 
 
+class RunDisplayView(_ApiView, generics.GenericAPIView):
+    """Only ``current_step_display``: the light response a frontend polls (one query)."""
+
+    serializer_class = RunSerializer
+
+    def get_queryset(self) -> QuerySet:
+        return visible_runs(self.request)
+
+    @document(responses={200: {"type": "object"}})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(self.get_object().current_step_display)
+
+
 class _StaffRunOperation(_ApiView, generics.GenericAPIView):
     serializer_class = RunDetailSerializer
 
