@@ -140,3 +140,20 @@ def test_rolled_back_save_is_recorded_again_by_the_same_instance(tm):
     assert not Event.objects.exists()
     order.save()
     assert Event.objects.get().status == "occurred"
+
+
+def test_bulk_create_records_the_events_too(tm):
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        Order.objects.bulk_create([Order(status="placed") for _ in range(1000)] + [Order()])
+    tables = ('INSERT INTO "eventapp_order"', f"INSERT INTO {EVENT_TABLE}")
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(tables)]
+    # The orders' INSERT and the events' INSERT (SQLite splits both by its parameter limit).
+    assert len(inserts) <= (2 if connection.vendor == "postgresql" else 80)
+    assert Event.objects.filter(status="occurred").count() == 1000
+    assert runs_of(flows.OrderProcessingWorkflow).filter(
+        status=WorkflowStatus.COMPLETED).count() == 1000
+
+
+def test_bulk_create_ignoring_conflicts_records_nothing(tm):
+    Order.objects.bulk_create([Order(status="placed")], ignore_conflicts=True)
+    assert not Event.objects.exists()

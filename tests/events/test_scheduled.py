@@ -200,3 +200,8 @@ def test_moving_the_date_so_the_reminder_time_has_passed_sends_it_at_once(tm):
     appointment.save()
     run = runs_of(flows.PreAppointmentReminder).get()
     assert (run.status, run.finished_at) == (WorkflowStatus.COMPLETED, at(9, 30))
+
+
+def test_bulk_created_appointments_get_their_reminders(tm):
+    Appointment.objects.bulk_create([Appointment(starts_at=at(10)), Appointment()])
+    assert runs_of(flows.PreAppointmentReminder).get().wake_at == at(9)

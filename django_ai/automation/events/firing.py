@@ -39,11 +39,13 @@ def _scheduled_verdict(event: Event, occurrence: Occurrence) -> str:
     return ""
 
 
-def _bindings(names: set[str]) -> dict[str, list[tuple[str, str]]]:
-    """The distinct entity bindings of runs waiting for these events, in one query."""
+def _bindings(names: set[str], keys: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """The distinct bindings of runs waiting for these events that could match one of these
+    entities (or any entity), in one query."""
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)
     rows = WorkflowRun.objects.filter(
-        status=WorkflowStatus.SUSPENDED, wait_kind=WaitKind.EVENT, waiting_for__in=names
+        Q(entity_id="") | Q(entity_id__in=keys),
+        status=WorkflowStatus.SUSPENDED, wait_kind=WaitKind.EVENT, waiting_for__in=names,
     ).values_list("waiting_for", "entity_model", "entity_id").distinct()
     for name, model, entity_id in rows:
         found[name].append((model, entity_id))
@@ -54,7 +56,7 @@ def _wake(events: list[Event], occ: dict[int, Occurrence]) -> None:
     """Resume the waiting runs each occurrence matches (SPEC 6 binding rules in ``waking``)."""
     if not events:
         return
-    bindings = _bindings({event.name for event in events})
+    bindings = _bindings({event.name for event in events}, {event.entity_id for event in events})
     for event in events:
         occurrence = occ[event.pk]
         key = str(occurrence.entity_id)

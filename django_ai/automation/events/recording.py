@@ -44,12 +44,12 @@ def as_datetime(field: models.Field, value: Any) -> datetime | None:
     return value
 
 
-def _date_of(instance: models.Model, declared: EventDefinition) -> datetime | None:
+def date_of(instance: models.Model, declared: EventDefinition) -> datetime | None:
     field = instance._meta.get_field(declared.date_field)  # type: ignore[arg-type]
     return as_datetime(field, getattr(instance, field.attname))
 
 
-def _new_event(instance: models.Model, name: str, at: datetime, kind: str) -> Event:
+def new_event(instance: models.Model, name: str, at: datetime, kind: str) -> Event:
     content_type = ContentType.objects.get_for_model(instance, for_concrete_model=False)
     return Event(name=name, entity_type=content_type, entity_id=str(instance.pk), at=at,
                  kind=kind)
@@ -68,7 +68,7 @@ def _condition_rows(instance: models.Model, conditions: list[EventDefinition],
                     existing: list[Event], now: datetime) -> list[Event]:
     recorded = {e.name for e in existing
                 if e.kind == EventKind.CONDITION and e.status != EventStatus.CANCELLED}
-    rows = [_new_event(instance, declared.name, now, EventKind.CONDITION)
+    rows = [new_event(instance, declared.name, now, EventKind.CONDITION)
             for declared in conditions if declared.name not in recorded]
     # Remember on the instance that these are recorded, so its next saves skip the SELECT;
     # only once committed: after a rollback the same instance must record them again.
@@ -101,7 +101,7 @@ def _schedule(instance: models.Model, declared: EventDefinition, value: datetime
         return None, None
     if value is None or _settled_at(rows, value):
         return None, None
-    return _new_event(instance, declared.name, value, EventKind.SCHEDULED), None
+    return new_event(instance, declared.name, value, EventKind.SCHEDULED), None
 
 
 def _cancel(event_ids: list[int], reason: str, now: datetime) -> None:
@@ -118,7 +118,7 @@ def on_save(sender: type[models.Model], instance: models.Model, created: bool = 
     seen = instance.__dict__.get(_SEEN, ())
     conditions = [d for d in declared
                   if not d.scheduled and d.name not in seen and d.holds(instance)]
-    dates = {d: _date_of(instance, d) for d in declared
+    dates = {d: date_of(instance, d) for d in declared
              if d.scheduled and (update_fields is None or d.date_field in update_fields)}
     if not conditions and not dates:
         return
