@@ -65,7 +65,8 @@ class WorkflowRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="progress", ordering="progress")
     def progress_percent(self, run: WorkflowRun) -> str:
-        return f"{run.progress * 100:.0f}%"
+        percent = round(run.progress * 100)
+        return format_html('<progress value="{}" max="100"></progress> {}%', percent, percent)
 
     @admin.display(description="Context (JSON)")
     def context(self, run: WorkflowRun) -> str:
