@@ -92,20 +92,23 @@ def _schedule(instance: models.Model, declared: EventDefinition, value: datetime
         if value is None:
             _cancel([pending.pk], DATE_CLEARED, now)
             return None, None
-        if pending.at != value:
+        if pending.at == value:
+            return None, None
+        # Only while still pending: a tick that fired it meanwhile wins, and the new date
+        # then gets an occurrence of its own (below).
+        if Event.objects.filter(pk=pending.pk, status=EventStatus.PENDING).update(
+                at=value, updated_at=now):
             pending.at = value
-            pending.save(update_fields=["at", "updated_at"])
             if pending.planned:
                 move_runs(pending, now)
             return None, pending.pk
-        return None, None
     if value is None or _settled_at(rows, value):
         return None, None
     return new_event(instance, declared.name, value, EventKind.SCHEDULED), None
 
 
 def _cancel(event_ids: list[int], reason: str, now: datetime) -> None:
-    Event.objects.filter(pk__in=event_ids).update(
+    Event.objects.filter(pk__in=event_ids, status=EventStatus.PENDING).update(
         status=EventStatus.CANCELLED, note=reason, updated_at=now)
     cancel_runs(event_ids, f"Not started: {reason[0].lower()}{reason[1:]}", now)
 
