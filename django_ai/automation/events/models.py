@@ -49,7 +49,7 @@ class Event(models.Model):
     at = models.DateTimeField(help_text="When the event occurs (or occurred).")
     status = models.CharField(max_length=16, choices=EventStatus.choices,
                               default=EventStatus.PENDING)
-    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    kind = models.CharField(max_length=16, choices=EventKind.choices, default=EventKind.EMITTED)
     # True once the runs of the event workflows listening to it have been created.
     planned = models.BooleanField(default=False)
     note = models.CharField(max_length=200, blank=True, default="",
