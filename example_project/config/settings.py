@@ -76,7 +76,7 @@ def database_from_url(url: str) -> dict:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
-            "CONN_MAX_AGE": 60,
+            "CONN_MAX_AGE": 600,
             "CONN_HEALTH_CHECKS": True,
         }
     raise ValueError(f"DATABASE_URL scheme {parts.scheme!r} is not supported; use postgres:// "
@@ -106,6 +106,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ACKS_LATE = True
     CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+    # Workers keep their database connection between tasks: reconnecting costs more than a step.
+    CELERY_DB_REUSE_MAX = 1000
 else:
     # Steps run in-process right after the commit that scheduled them; `manage.py rundemo`
     # fires timers (sleeps, timeouts, planned starts) from a background thread.
