@@ -174,3 +174,23 @@ def test_duplicate_action_names_fail_django_system_checks(throwaway):
     _declare("dup_check_b", "dup_check_action")
     errors = [e for e in checks.run_checks() if e.id == "django_ai.E030"]
     assert errors and errors[0].is_serious()
+
+
+def test_an_action_that_is_not_a_step_is_reported(throwaway):
+    throwaway.append("action_without_step_wf")
+
+    @workflow("action_without_step_wf")
+    class NoStep:
+        class Context(BaseModel):
+            pass
+
+        @step(start=True)
+        def begin(self):
+            return complete()
+
+        @statezero_action(name="action_without_step", serializer=NoteSerializer)
+        def orphan(self, note):
+            return complete()
+
+    errors = [e for e in check_actions() if e.id == "django_ai.E033"]
+    assert len(errors) == 1 and "'orphan'" in errors[0].msg

@@ -3,7 +3,8 @@
 Check IDs: ``django_ai.E030`` (two action steps share a name), ``django_ai.E031`` (display
 metadata names a field the serializer lacks, for a decorator order the decorator could not
 check itself), ``django_ai.W030`` (a serializer field the step function does not accept),
-``django_ai.E032`` (another StateZero action took the name of a workflow action).
+``django_ai.E032`` (another StateZero action took the name of a workflow action),
+``django_ai.E033`` (a method with ``@statezero_action`` but no ``@step``).
 """
 
 from __future__ import annotations
@@ -103,6 +104,22 @@ def _statezero_clashes() -> list[Error]:
     ]
 
 
+def _actions_without_step() -> list[Error]:
+    from .declarations import ACTION_MARK, STEP_MARK
+
+    return [
+        Error(
+            f"Workflow {spec.name!r}: {key!r} has @statezero_action but is not a @step, so "
+            "its action can never be reached.",
+            hint="Put @step(...) directly below @statezero_action(...).",
+            id="django_ai.E033",
+        )
+        for spec in registry.all_specs() for key, member in vars(spec.cls).items()
+        if hasattr(member, ACTION_MARK) and not hasattr(member, STEP_MARK)
+    ]
+
+
 @register()
 def check_actions(app_configs: Any = None, **kwargs: Any) -> list[Any]:
-    return _duplicate_names() + _field_problems() + _statezero_clashes()
+    return (_duplicate_names() + _field_problems() + _statezero_clashes()
+            + _actions_without_step())
