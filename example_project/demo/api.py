@@ -2,7 +2,7 @@
 
 ``form`` describes an action step's serializer fields (type, choices, limits) so the page can
 build inputs for the field names that ``step_display`` lists; ``outside_world`` plays the
-signal or event a demo run waits for.
+signal or event a demo run waits for; ``outbox`` lists the messages the workflows sent.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from rest_framework import serializers
 from django_ai.automation.workflows import registry
 from django_ai.automation.workflows.models import WorkflowRun
 
+from .models import Notification
 from .starters import play_outside_world
 
 
@@ -69,3 +70,11 @@ def outside_world(request: HttpRequest, run_id: int) -> JsonResponse:
     except ValueError as exc:
         return JsonResponse({"detail": str(exc)}, status=409)
     return JsonResponse({"detail": message})
+
+
+@login_required
+@require_GET
+def outbox(request: HttpRequest) -> JsonResponse:
+    notes = Notification.objects.all()[:8]
+    return JsonResponse({"results": [{"recipient_email": note.recipient_email,
+                                      "message": note.message} for note in notes]})

@@ -25,6 +25,7 @@ def _api_urls() -> dict[str, str]:
         "form": reverse("demo-form", args=[0]).replace("/0/", "/{id}/"),
         "outside": reverse("demo-outside-world", args=[0]).replace("/0/", "/{id}/"),
         "page": reverse("run", args=[0]).replace("/0/", "/{id}/"),
+        "outbox": reverse("demo-outbox"),
     }
 
 

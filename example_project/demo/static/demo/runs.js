@@ -39,6 +39,24 @@
     }
   }
 
-  refresh();
-  setInterval(refresh, 2000);
+  async function refreshOutbox() {
+    try {
+      const response = await fetch(api.outbox, { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const notes = (await response.json()).results;
+      if (!notes.length) return;
+      document.getElementById("outbox").replaceChildren(...notes.map((note) =>
+        el("li", {}, [el("strong", {}, [note.recipient_email]), el("br"), note.message])));
+    } catch (error) {
+      // Try again on the next tick.
+    }
+  }
+
+  function tick() {
+    refresh();
+    refreshOutbox();
+  }
+
+  tick();
+  setInterval(tick, 2000);
 })();
