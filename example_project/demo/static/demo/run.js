@@ -29,6 +29,7 @@
       el("div", { class: "icon ok" }, ["✓"]),
       el("h2", {}, [display.display_title || "All done"]),
       el("p", {}, [display.display_subtitle || "The workflow completed."]),
+      el("a", { class: "btn", href: api.page.replace("/runs/{id}/", "/") }, ["Back to all runs"]),
     ]);
   }
 
