@@ -73,9 +73,8 @@ def run_parked_handoffs() -> None:
     if not connection.in_atomic_block or in_user_atomic():
         return
     pending = connection.run_on_commit
-    parked = [entry[1] for entry in pending if isinstance(entry[1], Handoff)]
-    if not parked:
-        return
-    pending[:] = [entry for entry in pending if not isinstance(entry[1], Handoff)]
-    for handoff in parked:
-        handoff()
+    # Running a hand-off can park new ones (a backend that only queues): repeat until none.
+    while parked := [entry[1] for entry in pending if isinstance(entry[1], Handoff)]:
+        pending[:] = [entry for entry in pending if not isinstance(entry[1], Handoff)]
+        for handoff in parked:
+            handoff()
