@@ -32,8 +32,8 @@ def populate() -> None:
     """Insert the rows in SQL (``generate_series``): 150,000 ORM saves would take minutes."""
     type_id = ContentType.objects.get_for_model(ContentType).pk
     insert = (
-        "INSERT INTO django_ai_events_event (name, entity_type_id, entity_id, at, status, kind,"
-        " planned, note, created_at, updated_at, occurred_at) SELECT %s, %s, g::text, {at},"
+        "INSERT INTO django_ai_events_event (event_name, entity_type_id, entity_id, at, status,"
+        " kind, planned, note, created_at, updated_at, occurred_at) SELECT %s, %s, g::text, {at},"
         " %s, 'scheduled', true, '', now(), now(), {occurred} FROM generate_series(1, %s) g"
     )
     with connection.cursor() as cur:

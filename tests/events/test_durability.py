@@ -59,7 +59,7 @@ def test_lost_after_commit_work_is_done_by_the_periodic_tick(monkeypatch):
     engine.tick(now() + timedelta(hours=5))
     reminder.refresh_from_db()
     assert reminder.status == WorkflowStatus.COMPLETED
-    assert Event.objects.get(name="appointment_due").status == "occurred"
+    assert Event.objects.get(event_name="appointment_due").status == "occurred"
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks "
@@ -72,7 +72,7 @@ def test_concurrent_ticks_fire_each_event_once(settings):
     content_type = ContentType.objects.get_for_model(Order)
     due = now() - timedelta(minutes=1)
     Event.objects.bulk_create([
-        Event(name="order_placed", entity_type=content_type, entity_id=str(order.pk), at=due,
+        Event(event_name="order_placed", entity_type=content_type, entity_id=str(order.pk), at=due,
               kind="emitted") for order in orders])
     barrier = threading.Barrier(2)
     fired = []

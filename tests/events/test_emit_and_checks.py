@@ -152,7 +152,7 @@ def test_admin_lists_events_with_filters_and_entity_link(tm, client):
     assert "order_placed" in content
     assert f"eventapp.order #{order.pk}" in content
     emit("email_verified", admin)  # a model the admin knows: the entity is a link
-    response = client.get("/admin/django_ai_events/event/?name=email_verified")
+    response = client.get("/admin/django_ai_events/event/?event_name=email_verified")
     assert response.status_code == 200
     content = response.content.decode()
     assert f'href="/admin/auth/user/{admin.pk}/change/"' in content

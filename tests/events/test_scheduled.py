@@ -49,7 +49,7 @@ def test_moving_the_appointment_moves_the_reminder(tm):
     appointment.save()
     run = runs_of(flows.PreAppointmentReminder).get()
     assert run.wake_at == at(10)
-    event = Event.objects.get(name="appointment_due")
+    event = Event.objects.get(event_name="appointment_due")
     assert (event.at, event.status) == (at(11), "pending")
     tm.advance_to(at(9, 30))
     run.refresh_from_db()

@@ -11,9 +11,10 @@ from .models import Event
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["name", "entity_link", "at", "status", "kind", "occurred_at", "created_at"]
-    list_filter = ["name", "status", "kind"]
-    search_fields = ["name", "entity_id"]
+    list_display = ["event_name", "entity_link", "at", "status", "kind", "occurred_at",
+                    "created_at"]
+    list_filter = ["event_name", "status", "kind"]
+    search_fields = ["event_name", "entity_id"]
     date_hierarchy = "at"
     list_select_related = ["entity_type"]
     readonly_fields = [field.name for field in Event._meta.fields] + ["entity_link"]

@@ -35,7 +35,7 @@ def emit(event_name: str, entity: models.Model, at: datetime | None = None) -> O
         )
     when = clock_now() if at is None else as_datetime(models.DateTimeField(name="at"), at)
     event = Event.objects.create(
-        name=event_name, at=when, kind=EventKind.EMITTED, entity_id=str(entity.pk),
+        event_name=event_name, at=when, kind=EventKind.EMITTED, entity_id=str(entity.pk),
         entity_type=ContentType.objects.get_for_model(entity, for_concrete_model=False),
     )
     occur_after_commit([event.pk])

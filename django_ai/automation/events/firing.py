@@ -33,7 +33,7 @@ def _scheduled_verdict(event: Event, occurrence: Occurrence) -> str:
     entity = occurrence.entity
     if entity is None:
         return ENTITY_GONE
-    declared = definition(type(entity), event.name)
+    declared = definition(type(entity), event.event_name)
     if declared is not None and not declared.holds(entity):
         return CONDITION_FALSE
     return ""
@@ -56,16 +56,17 @@ def _wake(events: list[Event], occ: dict[int, Occurrence]) -> None:
     """Resume the waiting runs each occurrence matches (SPEC 6 binding rules in ``waking``)."""
     if not events:
         return
-    bindings = _bindings({event.name for event in events}, {event.entity_id for event in events})
+    bindings = _bindings({event.event_name for event in events},
+                         {event.entity_id for event in events})
     for event in events:
         occurrence = occ[event.pk]
         key = str(occurrence.entity_id)
         if not any(entity_id == "" or (entity_id == key and model in ("", occurrence.entity_model))
-                   for model, entity_id in bindings.get(event.name, ())):
+                   for model, entity_id in bindings.get(event.event_name, ())):
             continue
-        data = {"event_id": event.pk, "event_name": event.name,
+        data = {"event_id": event.pk, "event_name": event.event_name,
                 "entity_id": occurrence.entity_id}
-        waking.wake_for_event(event.name, occurrence.entity_model, key, data)
+        waking.wake_for_event(event.event_name, occurrence.entity_model, key, data)
 
 
 def _update(pks: list[int], **values: object) -> None:

@@ -29,5 +29,5 @@ def event_still_holds(run: WorkflowRun) -> bool:
         return False
     if event.kind == EventKind.EMITTED:  # raised from code: no declared condition applies
         return True
-    declared = definition(model, event.name)
+    declared = definition(model, event.event_name)
     return declared is None or declared.holds(entity)

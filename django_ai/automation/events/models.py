@@ -42,7 +42,7 @@ class EventQuerySet(models.QuerySet):
 class Event(models.Model):
     """An entity's event: planned (pending), recorded (occurred) or called off (cancelled)."""
 
-    name = models.CharField(max_length=200)
+    event_name = models.CharField(max_length=200)
     entity_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     entity_id = models.CharField(max_length=64)
     entity = GenericForeignKey("entity_type", "entity_id")
@@ -67,12 +67,12 @@ class Event(models.Model):
             # A declared scheduled event has one pending occurrence at a time: moving the
             # date moves that row.
             models.UniqueConstraint(
-                fields=["name", "entity_type", "entity_id"], name="dai_event_one_pending",
+                fields=["event_name", "entity_type", "entity_id"], name="dai_event_one_pending",
                 condition=models.Q(status="pending", kind="scheduled"),
             ),
             # A condition event is recorded once per entity and name.
             models.UniqueConstraint(
-                fields=["name", "entity_type", "entity_id"], name="dai_event_once",
+                fields=["event_name", "entity_type", "entity_id"], name="dai_event_once",
                 condition=models.Q(kind="condition") & ~models.Q(status="cancelled"),
             ),
         ]
@@ -81,16 +81,19 @@ class Event(models.Model):
                          condition=models.Q(status="pending")),
             models.Index(fields=["created_at", "id"], name="dai_event_unplanned_idx",
                          condition=models.Q(status="pending", planned=False)),
-            models.Index(fields=["entity_type", "entity_id", "name"], name="dai_event_entity_idx"),
-            models.Index(fields=["name", "status"], name="dai_event_name_idx"),
+            models.Index(fields=["entity_type", "entity_id", "event_name"],
+                         name="dai_event_entity_idx"),
+            models.Index(fields=["event_name", "status"], name="dai_event_name_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} of {self.entity_label} at {self.at:%Y-%m-%d %H:%M} ({self.status})"
+        when = f"{self.at:%Y-%m-%d %H:%M}"
+        return f"{self.event_name} of {self.entity_label} at {when} ({self.status})"
 
     @property
-    def event_name(self) -> str:
-        return self.name
+    def name(self) -> str:
+        """Alias of ``event_name``."""
+        return self.event_name
 
     @property
     def entity_label(self) -> str:

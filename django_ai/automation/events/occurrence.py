@@ -22,7 +22,7 @@ class Occurrence:
 
     def __init__(self, event: Event, entity: Any = _MISSING) -> None:
         self.id: int = event.pk
-        self.event_name: str = event.name
+        self.event_name: str = event.event_name
         self.entity_model: str = event.entity_label
         self.entity_id: Any = event.typed_entity_id()
         self.at: datetime = event.at

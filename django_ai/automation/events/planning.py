@@ -42,7 +42,7 @@ def _holds_now(event: Event, occurrence: Occurrence) -> bool:
         return False
     if event.kind == EventKind.EMITTED:  # raised from code: no declared condition applies
         return True
-    declared = definition(type(entity), event.name)
+    declared = definition(type(entity), event.event_name)
     return declared is None or declared.holds(entity)
 
 
@@ -72,7 +72,7 @@ def plan_runs(events: list[Event], occurrences: dict[int, Occurrence], now: date
     runs: list[WorkflowRun] = []
     for event in events:
         occurrence = occurrences[event.pk]
-        for spec in listeners(event.name):
+        for spec in listeners(event.event_name):
             start_at: datetime | None = start_time(spec, event.at)
             if start_at <= now:
                 # The start moment has passed: start at once, if the condition holds now.

@@ -51,7 +51,7 @@ def date_of(instance: models.Model, declared: EventDefinition) -> datetime | Non
 
 def new_event(instance: models.Model, name: str, at: datetime, kind: str) -> Event:
     content_type = ContentType.objects.get_for_model(instance, for_concrete_model=False)
-    return Event(name=name, entity_type=content_type, entity_id=str(instance.pk), at=at,
+    return Event(event_name=name, entity_type=content_type, entity_id=str(instance.pk), at=at,
                  kind=kind)
 
 
@@ -60,13 +60,13 @@ def _existing(instance: models.Model, conditions: list[EventDefinition],
     """One query: the rows that decide what this save records."""
     names = [d.name for d in conditions] + [d.name for d in dates]
     at_values = [value for value in dates.values() if value is not None]
-    return list(Event.objects.for_entity(instance).filter(name__in=names).filter(
+    return list(Event.objects.for_entity(instance).filter(event_name__in=names).filter(
         Q(status=EventStatus.PENDING) | Q(kind=EventKind.CONDITION) | Q(at__in=at_values)))
 
 
 def _condition_rows(instance: models.Model, conditions: list[EventDefinition],
                     existing: list[Event], now: datetime) -> list[Event]:
-    recorded = {e.name for e in existing
+    recorded = {e.event_name for e in existing
                 if e.kind == EventKind.CONDITION and e.status != EventStatus.CANCELLED}
     rows = [new_event(instance, declared.name, now, EventKind.CONDITION)
             for declared in conditions if declared.name not in recorded]
