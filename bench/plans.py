@@ -35,11 +35,12 @@ def hot_queries() -> dict[str, str]:
         with capture() as captured:
             engine.tick()
         for sql in _selects(captured):
-            if "django_ai_workflows_workflowrun" not in sql:
-                continue  # the events app's own timer source
-            if "wake_at" in sql and "FOR UPDATE" in sql:
+            table, _, where = sql.partition(" WHERE ")
+            if "django_ai_workflows_workflowrun" not in table or "FOR UPDATE" not in where:
+                continue  # the events app's own timer source, or not a claiming query
+            if "wake_at" in where:
                 found.setdefault("due timers (batch, skip locked)", sql)
-            elif "updated_at" in sql and "FOR UPDATE" in sql:
+            elif "updated_at" in where:
                 found.setdefault("lost deliveries (recovery)", sql)
     populate.delete_runs("name = %s AND created_at > now() - interval '1 hour'", ["bench_chain"])
     return found

@@ -36,7 +36,10 @@ if os.environ.get("BENCH_DB_REUSE", "1") == "1":
     CELERY_DB_REUSE_MAX = 1_000_000
 
 # Which delivery backend the engine uses: the bench drivers override this per phase.
-DJANGO_AI = {"BACKEND": os.environ.get("BENCH_BACKEND", "bench.collect.CollectingBackend")}
+DJANGO_AI = {
+    "BACKEND": os.environ.get("BENCH_BACKEND", "bench.collect.CollectingBackend"),
+    "INLINE_STEP_LIMIT": int(os.environ.get("BENCH_INLINE_STEP_LIMIT", "8")),
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,124 @@
+"""The whole benchmark: baselines, engine figures (direct loop and Celery workers), growth.
+Prints Markdown tables (the README's are pasted from this) and writes the raw figures as JSON.
+
+    python -m bench.run [--quick] [--json PATH]
+
+Takes about 8 minutes (``--quick``: about 3) on a 2-core machine; uses the database named by
+BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bench_dai, dropped and created)
+and the Redis database BENCH_REDIS_URL (default redis://127.0.0.1:6379/5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+from importlib.metadata import version
+from pathlib import Path
+
+from django.db import connection
+
+from . import bare_celery, engine_direct, engine_workers, floor, growth, plans, populate
+from .common import log, setup_django, stopwatch, table
+
+
+def machine() -> list[list[str]]:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.processor())
+    mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg = cur.fetchone()[0]
+        cur.execute("SHOW synchronous_commit")
+        sync = cur.fetchone()[0]
+    redis = subprocess.run(["redis-server", "--version"], capture_output=True, text=True,
+                           check=False).stdout.split()[2:3]
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return [
+        ["CPU", f"{cpu}, {os.cpu_count()} cores, {mem} GiB RAM"],
+        ["PostgreSQL", f"{pg} (local, synchronous_commit={sync})"],
+        ["Redis", (redis[0] if redis else "?") + " (local)"],
+        ["Python / Django / Celery / psycopg", f"{platform.python_version()} / "
+         f"{version('django')} / {version('celery')} / {version('psycopg')}"],
+        ["load average at start (1/5/15 min)", load],
+    ]
+
+
+def ratio(value: float, base: float) -> str:
+    return f"{value / base * 100:.0f} %" if base else "n/a"
+
+
+def summary(f: dict[str, float]) -> None:
+    e, last = f["levels"][0][1], f["levels"][-1][1]
+    table("Summary: engine against baselines measured in the same run",
+          ["figure", "engine", "baseline", "ratio", "target"], [
+        ["transitions/s, Celery, 1 worker -c 2", e["w_transitions"],
+         f"{f['bare_tps']:,.0f} bare no-op tasks/s", ratio(e["w_transitions"], f["bare_tps"]),
+         "≥ 50 %"],
+        ["transitions/s, Celery, 1 worker -c 2", e["w_transitions"],
+         f"{f['floor_orm']:,.0f} ORM floor tx/s", ratio(e["w_transitions"], f["floor_orm"]),
+         "≥ 50 %"],
+        ["transitions/s, Celery, 2 workers", e["w_transitions_2w"],
+         f"{f['bare_tps_2w']:,.0f} bare, 2 workers", ratio(e["w_transitions_2w"],
+                                                            f["bare_tps_2w"]), "≥ 50 %"],
+        ["transitions/s, direct loop, 1 process", e["transitions"],
+         f"{f['floor_orm']:,.0f} ORM floor tx/s", ratio(e["transitions"], f["floor_orm"]),
+         "≥ 50 %"],
+        ["SQL statements per goto transition", f"{e['q_data']:.0f} (+BEGIN/COMMIT)",
+         "3 (lock, update, insert)", "", "≤ 4"],
+        ["statements for a signal to 10,000 runs", f"{e['fanout_q']:.0f}", "", "",
+         "≤ 20 + const"],
+        ["signal → step start p99 (ms)", f"{e['w_sig_p99']:.1f}",
+         f"{f['bare_lat_p99']:.1f} bare apply→start p99", "", "≤ 20"],
+        ["timer lateness p99, 1 s sleeps (ms)", f"{e['w_timer_p99']:.1f}", "", "", "≤ 100"],
+        ["worker peak RSS total, empty → full tables (MiB)",
+         f"{e['w_rss_total']:.0f} → {last['w_rss_total']:.0f}",
+         f"{f['bare_rss_total']:.0f} bare worker", "", "flat"],
+        ["Celery transitions/s, empty → full tables",
+         f"{e['w_transitions']:,.0f} → {last['w_transitions']:,.0f}", "",
+         growth.change(e["w_transitions"], last["w_transitions"], True), "≥ -20 %"],
+    ])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", default="/tmp/bench-results.json")
+    args = parser.parse_args()
+    with stopwatch() as elapsed:
+        setup_django(fresh=True)
+        table("Machine", ["", ""], machine())
+        figures: dict = {**floor.measure(args.quick), **bare_celery.measure(args.quick)}
+        levels = growth.QUICK_LEVELS if args.quick else growth.FULL_LEVELS
+        results = []
+        for n, (name, finished, sleeping) in enumerate(levels):
+            populate.add_finished_runs(finished)
+            populate.add_sleeping_runs(sleeping)
+            populate.analyze(vacuum=True)
+            log(f"level {name}: {populate.counts()}")
+            level = engine_direct.measure(args.quick)
+            if n in (0, len(levels) - 1):
+                level.update(engine_workers.measure(args.quick, variants=n == 0))
+            plan_summary = {label: plans.summary(plans.explain(sql))
+                            for label, sql in plans.hot_queries().items()}
+            results.append((name, level, plan_summary))
+        figures["levels"] = results
+        table("Engine with the Celery backend: empty tables and full tables", [
+            "figure", results[0][0], results[-1][0]],
+            [[label, engine_workers.cell(results[0][1], key),
+              engine_workers.cell(results[-1][1], key)] for label, key in engine_workers.ROWS])
+        growth.print_tables(results)
+        summary(figures)
+        print("\nPlans of the hot queries at the fullest level:")
+        plans.report()
+    figures["seconds"] = elapsed[0]
+    figures["load_end"] = os.getloadavg()
+    Path(args.json).write_text(json.dumps(figures, indent=1))
+    log(f"done in {elapsed[0]:.0f} s; load average now {os.getloadavg()}; figures in {args.json}")
+
+
+if __name__ == "__main__":
+    main()
