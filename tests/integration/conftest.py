@@ -84,7 +84,9 @@ class Service:
 
     def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path) -> None:
         self.name = name
+        self.args = args
         self.log = log
+        self.killed = False
         with log.open("ab") as out:
             self.popen = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "tests.celery_app", *args],
@@ -92,6 +94,7 @@ class Service:
             )
 
     def kill(self, sig: int = signal.SIGKILL, timeout: float = 30) -> None:
+        self.killed = True
         if self.popen.poll() is not None:
             return
         try:
@@ -141,6 +144,14 @@ class Cluster:
         service = Service(name, args, self.env, self.logdir / f"{name}.log")
         self.services.append(service)
         return service
+
+    def revive(self) -> None:
+        """Restart services that exited on their own, as a process supervisor would (a Celery
+        worker can exit when the broker vanishes under it: a known kombu/redis-py race)."""
+        for service in list(self.services):
+            if service.popen.poll() is not None and not service.killed:
+                service.killed = True
+                self._start(service.name, service.args)
 
     def stop_all(self) -> None:
         for service in self.services:

@@ -33,8 +33,10 @@ def start_many(name: str, count: int, **kwargs) -> list[int]:
     return [engine.start(name, **kwargs).pk for _ in range(count)]
 
 
-def wait_finished(ids: list[int], timeout: float) -> None:
+def wait_finished(ids: list[int], timeout: float, cluster=None) -> None:
     def done() -> bool:
+        if cluster is not None:
+            cluster.revive()
         return WorkflowRun.objects.filter(pk__in=ids, status__in=FINISHED).count() == len(ids)
 
     try:
@@ -174,7 +176,7 @@ def test_redis_restart_mid_load(cluster):
         time.sleep(1.0)
     finally:
         _ensure_redis(host, port)
-    wait_finished(linear + sleepers, timeout=180)
+    wait_finished(linear + sleepers, timeout=180, cluster=cluster)
     assert_runs(linear, ["one", "two", "three"], "linear")
     assert_runs(sleepers, ["nap", "after"], "woke")
     assert_no_duplicate_history()
