@@ -78,6 +78,13 @@ def test_connection_closed_per_task(celery_project, settings, monkeypatch):
     assert ids(checks_celery.check_celery()) == ["django_ai.W012"]
 
 
+def test_connection_pool_needs_no_reuse_settings(celery_project, settings, monkeypatch):
+    monkeypatch.setitem(settings.DATABASES["default"], "CONN_MAX_AGE", 0)
+    monkeypatch.setitem(settings.DATABASES["default"], "OPTIONS", {"pool": True})
+    celery_project.conf.CELERY_DB_REUSE_MAX = None
+    assert checks_celery.check_celery() == []
+
+
 def test_countdown_beyond_visibility_timeout(celery_project):
     celery_project.conf.broker_transport_options = {"visibility_timeout": 120}
     assert ids(checks_celery.check_celery()) == ["django_ai.W013"]

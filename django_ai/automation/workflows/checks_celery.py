@@ -108,12 +108,14 @@ def _queue_messages(app: Any) -> list[CheckMessage]:
 def _tuning_messages(app: Any) -> list[CheckMessage]:
     messages = []
     db = settings.DATABASES.get("default", {})
-    if not app.conf.get("CELERY_DB_REUSE_MAX") or db.get("CONN_MAX_AGE", 0) == 0:
+    pooled = bool((db.get("OPTIONS") or {}).get("pool"))  # closing returns it to the pool
+    if not pooled and (not app.conf.get("CELERY_DB_REUSE_MAX") or db.get("CONN_MAX_AGE", 0) == 0):
         messages.append(Warning(
             "Celery workers will open a new database connection for every task, which costs "
             "more than a workflow step itself.",
             hint="Set CELERY_DB_REUSE_MAX = 1000 (Celery setting) and a CONN_MAX_AGE of e.g. "
-                 "600 with CONN_HEALTH_CHECKS = True in DATABASES for the worker.",
+                 "600 with CONN_HEALTH_CHECKS = True in DATABASES for the worker (or use "
+                 "Django's connection pool, OPTIONS {'pool': True}).",
             id="django_ai.W012",
         ))
     visibility = (app.conf.broker_transport_options or {}).get("visibility_timeout", 3600)
