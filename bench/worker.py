@@ -56,15 +56,18 @@ class Worker:
         self.log_path = LOG_DIR / f"{self.name.split('@')[0]}.log"
         with self.log_path.open("wb") as out:  # the banner and warnings stay out of the tables
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=out,
-                                         stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"worker exited with {self.proc.returncode}")
-            if app.control.ping(destination=[self.name], timeout=0.5):
-                return self
-        self.stop()
-        raise RuntimeError("worker did not answer a ping in time")
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"worker exited with {self.proc.returncode}")
+                if app.control.ping(destination=[self.name], timeout=0.5):
+                    return self
+            raise RuntimeError("worker did not answer a ping in time")
+        except BaseException:
+            self.stop()  # never leave a worker behind to consume the next phase's tasks
+            raise
 
     def peak_rss_mib(self) -> tuple[float, float]:
         """(largest single process, whole worker) peak resident memory in MiB."""
@@ -80,8 +83,8 @@ class Worker:
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            log(f"worker {self.proc.pid} did not stop; killing it")
-            self.proc.kill()
+            log(f"worker {self.proc.pid} did not stop; killing its process group")
+            os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: the pool children too
             self.proc.wait()
 
     def __enter__(self) -> Worker:
@@ -92,7 +95,12 @@ class Worker:
 
 
 def purge() -> None:
-    """Drop messages left in the broker by an earlier phase."""
+    """Drop messages left in the broker by an earlier phase; refuse to go on if some other
+    worker listens on the bench broker (it would take a share of the tasks measured)."""
     from .workerapp import app
 
+    others = app.control.ping(timeout=1.0)
+    if others:
+        raise SystemExit(f"Other Celery workers answer on the bench broker: {others}. "
+                         "Stop them (or set BENCH_REDIS_URL to another database) first.")
     app.control.purge()
