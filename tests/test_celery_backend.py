@@ -175,3 +175,22 @@ def test_wake_for_moved_or_fired_timer_does_nothing(celery_settings):
                 mock.patch.object(tasks, "_wake_at", return_value=wake_at):
             assert tasks._wake(4) is False
         wake.assert_called_once_with(4)
+
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishes_only_after_the_callers_commit(celery_settings):
+    from django.db import transaction
+
+    with mock.patch.object(tasks.execute_step, "apply_async") as send:
+        with pytest.raises(Rollback), transaction.atomic():
+            engine.start("order_fulfillment", order_id=1)
+            raise Rollback
+        send.assert_not_called()
+        with transaction.atomic():
+            run = engine.start("order_fulfillment", order_id=2)
+            send.assert_not_called()
+        send.assert_called_once_with((run.pk, "confirm_payment", run.seq), queue="wf")
