@@ -194,3 +194,26 @@ def test_publishes_only_after_the_callers_commit(celery_settings):
             run = engine.start("order_fulfillment", order_id=2)
             send.assert_not_called()
         send.assert_called_once_with((run.pk, "confirm_payment", run.seq), queue="wf")
+
+
+def test_redelivered_stale_message_resumes_the_current_step(celery_settings):
+    with mock.patch.object(tasks.engine, "execute", return_value=False), \
+            mock.patch.object(tasks, "resume_current", return_value=True) as resume:
+        assert tasks._execute(3, "old", 1, redelivered=False) is False
+        resume.assert_not_called()
+        assert tasks._execute(3, "old", 1, redelivered=True) is True
+        resume.assert_called_once_with(3)
+
+
+@pytest.mark.django_db
+def test_resume_current_runs_only_a_running_run(celery_settings):
+    from django_ai.automation.workflows.models import WorkflowRun
+
+    running = WorkflowRun.objects.create(name="order_fulfillment", status=WorkflowStatus.RUNNING,
+                                         current_step="ship_order", seq=5, data={"order_id": 1})
+    waiting = WorkflowRun.objects.create(name="order_fulfillment", status=WorkflowStatus.WAITING,
+                                         current_step="ship_order", seq=2, data={"order_id": 2})
+    with mock.patch.object(tasks.engine, "execute", return_value=True) as execute:
+        assert tasks.resume_current(running.pk) is True
+        assert tasks.resume_current(waiting.pk) is False
+    execute.assert_called_once_with(running.pk, "ship_order", 5)

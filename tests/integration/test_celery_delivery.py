@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -137,6 +138,18 @@ def test_sigkill_mid_step_then_new_worker(cluster):
     assert_runs(slow, ["prepare", "slow", "finish"], "slow")
     assert_runs(linear, ["one", "two", "three"], "linear")
     assert_no_duplicate_history()
+
+
+def test_pool_process_killed_mid_step_is_redelivered(cluster, tmp_path):
+    """No periodic task runs here: only the late acknowledgement can bring the step back."""
+    cluster.worker()
+    pidfile = tmp_path / "step.pid"
+    [run_id] = start_many("it_slow", 1, seconds=0.1, pidfile=str(pidfile))
+    wait_until(lambda: pidfile.exists() and pidfile.read_text().strip() != "", timeout=30,
+               what="the step to start")
+    os.kill(int(pidfile.read_text()), signal.SIGKILL)
+    wait_finished([run_id], timeout=30)
+    assert_runs([run_id], ["prepare", "slow", "finish"], "slow")
 
 
 def _redis_address() -> tuple[str, int]:

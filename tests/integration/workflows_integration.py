@@ -4,6 +4,7 @@ Steps that matter for exactly-once write a ``Ledger`` row (the user's own table)
 run id and step, so a test can count how often a committed step body ran.
 """
 
+import os
 import time
 from datetime import timedelta
 
@@ -160,6 +161,7 @@ class SlowFlow:
 
     class Context(BaseModel):
         seconds: float = 2.0
+        pidfile: str = ""  # the first attempt reports its process id here, then dawdles
 
     @step(start=True)
     def prepare(self):
@@ -168,7 +170,12 @@ class SlowFlow:
     @step()
     def slow(self):
         record("slow")
-        time.sleep(get_context().seconds)
+        ctx = get_context()
+        if ctx.pidfile and not os.path.exists(ctx.pidfile):
+            with open(ctx.pidfile, "w") as out:
+                out.write(str(os.getpid()))
+            time.sleep(60)
+        time.sleep(ctx.seconds)
         return goto(self.finish)
 
     @step()

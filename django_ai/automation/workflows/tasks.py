@@ -22,7 +22,7 @@ from ...conf import ai_settings
 from .backends.celery import publish
 from .clock import now
 from .engine import engine
-from .models import WorkflowRun
+from .models import WorkflowRun, WorkflowStatus
 
 logger = logging.getLogger("django_ai.workflows")
 
@@ -107,20 +107,43 @@ def _fresh_connection() -> None:
         close_old_connections()
 
 
-@shared_task(name="django_ai.execute_step", autoretry_for=(DatabaseError,), retry_backoff=True,
-             max_retries=5, **TASK_OPTIONS)
-def execute_step(run_id: int, step: str, seq: int) -> bool:
+def _redelivered(task: Any) -> bool:
+    return bool((task.request.delivery_info or {}).get("redelivered"))
+
+
+def resume_current(run_id: int) -> bool:
+    """Run the run's current step if it is RUNNING and no worker holds it.
+
+    Used when a message comes back because its worker died: that worker may have moved on to
+    a step it kept in-process (which has no message of its own), so the message's own step is
+    stale while the run still needs work. Safe for the same reasons any delivery is: the claim
+    skips a row another worker holds, and running the step moves ``seq`` on.
+    """
+    current = (WorkflowRun.objects.filter(pk=run_id, status=WorkflowStatus.RUNNING)
+               .values_list("current_step", "seq").first())
+    return current is not None and engine.execute(run_id, *current)
+
+
+def _execute(run_id: int, step: str, seq: int, redelivered: bool) -> bool:
+    return engine.execute(run_id, step, seq) or (redelivered and resume_current(run_id))
+
+
+@shared_task(name="django_ai.execute_step", bind=True, autoretry_for=(DatabaseError,),
+             retry_backoff=True, max_retries=5, **TASK_OPTIONS)
+def execute_step(self: Any, run_id: int, step: str, seq: int) -> bool:
     """Execute step ``step`` of run ``run_id`` if the run is still at transition ``seq``."""
     _fresh_connection()
-    return bool(chaining.run(engine.execute, run_id, step, seq))
+    return bool(chaining.run(_execute, run_id, step, seq, _redelivered(self)))
 
 
 def _wake_at(run_id: int) -> Any:
     return WorkflowRun.objects.timed().filter(pk=run_id).values_list("wake_at", flat=True).first()
 
 
-def _wake(run_id: int) -> bool:
+def _wake(run_id: int, redelivered: bool = False) -> bool:
     if engine.wake(run_id):
+        return True
+    if redelivered and resume_current(run_id):
         return True
     wake_at = _wake_at(run_id)
     if wake_at is None:
@@ -132,12 +155,12 @@ def _wake(run_id: int) -> bool:
     return False  # the timer moved; whoever moved it scheduled a new wake
 
 
-@shared_task(name="django_ai.wake", autoretry_for=(DatabaseError,), retry_backoff=True,
-             max_retries=5, **TASK_OPTIONS)
-def wake_run(run_id: int) -> bool:
+@shared_task(name="django_ai.wake", bind=True, autoretry_for=(DatabaseError,),
+             retry_backoff=True, max_retries=5, **TASK_OPTIONS)
+def wake_run(self: Any, run_id: int) -> bool:
     """Fire run ``run_id``'s timer if it is due (countdown tasks for short delays)."""
     _fresh_connection()
-    return bool(chaining.run(_wake, run_id))
+    return bool(chaining.run(_wake, run_id, _redelivered(self)))
 
 
 @shared_task(name="django_ai.tick", **TASK_OPTIONS)
