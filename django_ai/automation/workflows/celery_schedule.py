@@ -1,11 +1,12 @@
 """A ready Celery beat entry for the package's periodic task.
 
-In a project's Celery module::
+In a project's settings (read by ``app.config_from_object(..., namespace="CELERY")``)::
 
     from django_ai.automation.workflows.celery_schedule import BEAT_SCHEDULE
-    app.conf.beat_schedule = {**app.conf.beat_schedule, **BEAT_SCHEDULE}
+    CELERY_BEAT_SCHEDULE = {**BEAT_SCHEDULE}
 
 or ``beat_schedule(interval=..., queue=...)`` for another interval or a dedicated queue.
+This module imports nothing from Django, so settings.py may import it.
 """
 
 from __future__ import annotations

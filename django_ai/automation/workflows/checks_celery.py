@@ -73,9 +73,9 @@ def _schedule_messages(app: Any) -> list[CheckMessage]:
     if _tick_entries(app):
         return []
     hint = (
-        "Add the ready entry: from django_ai.automation.workflows.celery_schedule import "
-        "BEAT_SCHEDULE; app.conf.beat_schedule = {**app.conf.beat_schedule, **BEAT_SCHEDULE} "
-        "(or CELERY_BEAT_SCHEDULE = beat_schedule() in settings), and run celery beat."
+        "Add the ready entry in settings: from django_ai.automation.workflows.celery_schedule "
+        "import BEAT_SCHEDULE; CELERY_BEAT_SCHEDULE = {**BEAT_SCHEDULE} (or merge it into "
+        "app.conf.beat_schedule), and run celery beat."
     )
     message = (f"The periodic task {TICK_TASK!r} is not in the Celery beat schedule: sleeps, "
                "retry backoffs, timeouts and lost deliveries would never be handled.")
