@@ -108,7 +108,10 @@ def measure(quick: bool) -> dict[str, float]:
     waiting = 2000 if quick else 10000
     with collecting() as backend:
         transitions(backend, 50)  # warm up
-        results: dict[str, float] = {"transitions": transitions(backend, runs)}
+        # Best of two: other processes on a small machine only ever make a round slower.
+        results: dict[str, float] = {
+            "transitions": max(transitions(backend, runs) for _ in range(1 if quick else 2))
+        }
         results["q_data"], results["q_all"] = queries_per_transition(backend)
         results["starts"] = starts(backend, runs)
         results["fanout_s"], results["fanout_q"], results["fanout_n"] = fanout(backend, waiting)
