@@ -217,3 +217,26 @@ def test_resume_current_runs_only_a_running_run(celery_settings):
         assert tasks.resume_current(running.pk) is True
         assert tasks.resume_current(waiting.pk) is False
     execute.assert_called_once_with(running.pk, "ship_order", 5)
+
+
+def test_a_projects_app_finds_the_tasks_by_autodiscovery():
+    """In a fresh process nothing has imported the tasks module: autodiscovery must find it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import django; django.setup()\n"
+        "from celery import Celery\n"
+        "app = Celery('proj')\n"
+        "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+        "app.autodiscover_tasks(force=True)\n"
+        "print(sorted(n for n in app.tasks if n.startswith('django_ai.')))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, env=env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "['django_ai.execute_step', 'django_ai.tick', 'django_ai.wake']" in result.stdout
