@@ -82,7 +82,7 @@ def test_tasks_are_named_and_acknowledged_late():
 @pytest.mark.parametrize("limit", [1, 8])
 def test_eager_run_completes_with_history(eager, limit):
     eager.DJANGO_AI = {**CELERY, "INLINE_STEP_LIMIT": limit}
-    run = engine.start("order_fulfillment", order_id=1)
+    run = engine.start("sample_order_fulfillment", order_id=1)
     run.refresh_from_db()
     assert run.status == WorkflowStatus.COMPLETED
     assert run.data["shipped"] is True
@@ -187,11 +187,11 @@ def test_publishes_only_after_the_callers_commit(celery_settings):
 
     with mock.patch.object(tasks.execute_step, "apply_async") as send:
         with pytest.raises(Rollback), transaction.atomic():
-            engine.start("order_fulfillment", order_id=1)
+            engine.start("sample_order_fulfillment", order_id=1)
             raise Rollback
         send.assert_not_called()
         with transaction.atomic():
-            run = engine.start("order_fulfillment", order_id=2)
+            run = engine.start("sample_order_fulfillment", order_id=2)
             send.assert_not_called()
         send.assert_called_once_with((run.pk, "confirm_payment", run.seq), queue="wf")
 
@@ -209,9 +209,10 @@ def test_redelivered_stale_message_resumes_the_current_step(celery_settings):
 def test_resume_current_runs_only_a_running_run(celery_settings):
     from django_ai.automation.workflows.models import WorkflowRun
 
-    running = WorkflowRun.objects.create(name="order_fulfillment", status=WorkflowStatus.RUNNING,
+    name = "sample_order_fulfillment"
+    running = WorkflowRun.objects.create(name=name, status=WorkflowStatus.RUNNING,
                                          current_step="ship_order", seq=5, data={"order_id": 1})
-    waiting = WorkflowRun.objects.create(name="order_fulfillment", status=WorkflowStatus.WAITING,
+    waiting = WorkflowRun.objects.create(name=name, status=WorkflowStatus.WAITING,
                                          current_step="ship_order", seq=2, data={"order_id": 2})
     with mock.patch.object(tasks.engine, "execute", return_value=True) as execute:
         assert tasks.resume_current(running.pk) is True

@@ -21,20 +21,20 @@ def run_command(*args):
 
 
 def test_list_filters_by_status_and_name(tm):
-    waiting = engine.start("approvals")
-    done = engine.start("order_fulfillment", order_id=1)
+    waiting = engine.start("sample_approvals")
+    done = engine.start("sample_order_fulfillment", order_id=1)
     out, _ = run_command("list", "--status", "suspended")
-    assert f"{waiting.pk:>7}  approvals" in out
-    assert "order_fulfillment" not in out
+    assert f"{waiting.pk:>7}  sample_approvals" in out
+    assert "sample_order_fulfillment" not in out
     assert "1 of 1 matching runs shown." in out
-    out, _ = run_command("list", "--name", "order_fulfillment")
-    assert f"{done.pk:>7}  order_fulfillment" in out and "approvals" not in out
+    out, _ = run_command("list", "--name", "sample_order_fulfillment")
+    assert f"{done.pk:>7}  sample_order_fulfillment" in out and "sample_approvals" not in out
 
 
 def test_list_filters_by_age(tm):
-    old = engine.start("approvals")
+    old = engine.start("sample_approvals")
     tm.advance(timedelta(hours=3))
-    new = engine.start("approvals")
+    new = engine.start("sample_approvals")
     out, _ = run_command("list", "--older-than", "2h")
     assert f"{old.pk:>7}" in out and f"{new.pk:>7}" not in out
     out, _ = run_command("list", "--newer-than", "1h")
@@ -53,10 +53,10 @@ def test_parse_age_units():
 
 
 def test_show_explains_a_signal_wait_with_its_timeout(tm):
-    run = engine.start("approvals")
+    run = engine.start("sample_approvals")
     engine.signal("manager_approval", {"notes": "fine"}, run_id=run.pk)
     out, _ = run_command("show", str(run.pk))
-    assert f"Run {run.pk}: approvals (version 1)" in out
+    assert f"Run {run.pk}: sample_approvals (version 1)" in out
     assert "Waiting for signal 'user_response'" in out
     assert "then step 'send_final_notice'" in out
     expected_timeout = (tm.now + timedelta(days=7)).strftime("%Y-%m-%d %H:%M")
@@ -66,16 +66,16 @@ def test_show_explains_a_signal_wait_with_its_timeout(tm):
 
 
 def test_show_explains_a_sleep_and_a_retry(tm):
-    sleeper = engine.start("reminders")
+    sleeper = engine.start("sample_reminders")
     out, _ = run_command("show", str(sleeper.pk))
     assert "Sleeping; step 'send_reminder' runs again" in out and "(in 1d)" in out
-    flaky = engine.start("flaky")
+    flaky = engine.start("sample_flaky")
     out, _ = run_command("show", str(flaky.pk))
     assert "Step 'call_api' failed attempt 1; the next attempt is" in out
 
 
 def test_show_failed_run_gives_error_and_history(tm):
-    run = engine.start("order_processing", order_id=5)
+    run = engine.start("sample_order_processing", order_id=5)
     tm.advance(timedelta(seconds=5))
     out, _ = run_command("show", str(run.pk))
     assert "Not waiting: the run is failed." in out
@@ -89,7 +89,7 @@ def test_show_unknown_run_is_a_clear_error(tm):
 
 
 def test_cancel_and_cancel_again(tm):
-    run = engine.start("approvals")
+    run = engine.start("sample_approvals")
     out, _ = run_command("cancel", str(run.pk), "--reason", "duplicate")
     assert f"Run {run.pk} cancelled." in out
     run.refresh_from_db()
@@ -99,7 +99,7 @@ def test_cancel_and_cancel_again(tm):
 
 
 def test_retry_resumes_a_failed_run(tm):
-    run = engine.start("order_processing", order_id=6)
+    run = engine.start("sample_order_processing", order_id=6)
     tm.advance(timedelta(seconds=5))
     run.refresh_from_db()
     assert run.status == WorkflowStatus.FAILED
@@ -110,13 +110,13 @@ def test_retry_resumes_a_failed_run(tm):
 
 
 def test_retry_of_a_completed_run_is_refused(tm):
-    run = engine.start("order_fulfillment", order_id=1)
+    run = engine.start("sample_order_fulfillment", order_id=1)
     with pytest.raises(CommandError, match="is completed"):
         run_command("retry", str(run.pk))
 
 
 def test_signal_with_json_payload(tm):
-    run = engine.start("review")
+    run = engine.start("sample_review")
     out, _ = run_command("signal", "review_completed", '{"reviewer_name": "Jane"}')
     assert "resumed 1 run(s)" in out
     run.refresh_from_db()
@@ -124,7 +124,7 @@ def test_signal_with_json_payload(tm):
 
 
 def test_signal_to_one_run_only(tm):
-    first, second = engine.start("approvals"), engine.start("approvals")
+    first, second = engine.start("sample_approvals"), engine.start("sample_approvals")
     out, _ = run_command("signal", "manager_approval", "--run", str(second.pk))
     assert "resumed 1 run(s)" in out
     first.refresh_from_db()
@@ -141,13 +141,13 @@ def test_signal_rejects_bad_payload(tm, payload, message):
 
 
 def test_signal_payload_failing_validation_names_the_field(tm):
-    engine.start("review")
+    engine.start("sample_review")
     with pytest.raises(CommandError, match="approved"):
         run_command("signal", "review_completed", '{"approved": "perhaps"}')
 
 
 def test_graph_reads_transitions_from_the_code():
-    out, _ = run_command("graph", "approvals")
+    out, _ = run_command("graph", "sample_approvals")
     assert out.startswith("flowchart TD\n")
     assert "start --> wait_for_approval" in out
     assert 'wait_for_approval -->|"signal manager_approval"| wait_with_timeout' in out
@@ -156,15 +156,15 @@ def test_graph_reads_transitions_from_the_code():
 
 
 def test_graph_shows_subflows_sleeps_waits_and_compensation():
-    out, _ = run_command("graph", "user_registration")
+    out, _ = run_command("graph", "sample_user_registration")
     assert 'create_user -->|"subflow SendNotificationWorkflow"| after_notification' in out
     assert 'after_notification -.->|"fail"| failed' in out
-    out, _ = run_command("graph", "reminders")
+    out, _ = run_command("graph", "sample_reminders")
     assert 'send_reminder -->|"sleep"| send_reminder' in out
     assert "send_reminder --> escalate" in out
-    out, _ = run_command("graph", "email_verification")
+    out, _ = run_command("graph", "sample_email_verification")
     assert "wait_for_verification{{" in out and "waits for email_verified" in out
-    out, _ = run_command("graph", "order_processing")
+    out, _ = run_command("graph", "sample_order_processing")
     assert '"@on_fail"| cleanup' in out
 
 
@@ -174,17 +174,17 @@ def test_graph_of_unknown_workflow_lists_known_ones():
 
 
 def test_check_passes_on_a_healthy_project(tm):
-    engine.start("approvals")
-    out, _ = run_command("check", "approvals", "order_fulfillment")
+    engine.start("sample_approvals")
+    out, _ = run_command("check", "sample_approvals", "sample_order_fulfillment")
     assert "Checked 2 registered workflow(s)." in out
     assert "Checked 1 run(s) in flight." in out
     assert "No problems found." in out
 
 
 def test_check_reports_runs_at_steps_that_no_longer_exist(tm):
-    run = engine.start("approvals")
+    run = engine.start("sample_approvals")
     WorkflowRun.objects.filter(pk=run.pk).update(current_step="renamed_step")
-    orphan = engine.start("approvals")
+    orphan = engine.start("sample_approvals")
     WorkflowRun.objects.filter(pk=orphan.pk).update(name="deleted_workflow")
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError):
@@ -234,7 +234,7 @@ def test_check_reports_transitions_to_missing_steps(db, broken_workflow):
 
 
 def test_tick_fires_due_timers(tm):
-    run = engine.start("reminders")
+    run = engine.start("sample_reminders")
     tm.advance(timedelta(hours=1))  # moves the clock without reaching the 24 h sleep
     WorkflowRun.objects.filter(pk=run.pk).update(wake_at=tm.now - timedelta(seconds=1))
     out, _ = run_command("tick")

@@ -125,8 +125,8 @@ def test_decorated_event_wait_times_out_into_failure(tm):
 
 
 def test_signal_targets_one_run_and_rejects_bad_payload_without_changes(tm):
-    first = engine.start("review")
-    second = engine.start("review")
+    first = engine.start("sample_review")
+    second = engine.start("sample_review")
     with pytest.raises(SignalPayloadError) as info:
         engine.signal("review_completed", {"approved": "not really"})
     assert f"run {first.pk}" in str(info.value) and "'approved'" in str(info.value)
@@ -175,7 +175,7 @@ def test_retrying_parent_at_on_complete_gets_same_subflow_result(tm):
 
 
 def test_retry_current_step_refuses_completed_runs(tm):
-    run = engine.start("user_onboarding", user_id=1)
+    run = engine.start("sample_user_onboarding", user_id=1)
     with pytest.raises(RunStateError, match="completed"):
         run.retry_current_step()
 
@@ -197,7 +197,7 @@ def test_unknown_workflow_lists_known_names(tm):
 
 
 def test_runs_whose_steps_disappeared_fail_with_a_clear_error(tm):
-    waiting = engine.start("review")
+    waiting = engine.start("sample_review")
     WorkflowRun.objects.filter(pk=waiting.pk).update(resume_step="removed_step")
     engine.signal("review_completed")
     waiting.refresh_from_db()
@@ -206,7 +206,7 @@ def test_runs_whose_steps_disappeared_fail_with_a_clear_error(tm):
 
     from django_ai.automation.workflows.engine.execution import execute_step
 
-    stale = WorkflowRun.objects.create(name="review", current_step="renamed_step")
+    stale = WorkflowRun.objects.create(name="sample_review", current_step="renamed_step")
     assert execute_step(stale.pk, "renamed_step", 0) is True
     stale.refresh_from_db()
     assert stale.status == WorkflowStatus.FAILED

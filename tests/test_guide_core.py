@@ -15,7 +15,7 @@ def history(run):
 
 
 def test_multi_step_flow_records_each_step(tm):
-    run = engine.start("order_fulfillment", order_id=7)
+    run = engine.start("sample_order_fulfillment", order_id=7)
     assert run.status == WorkflowStatus.COMPLETED
     assert run.data == {"order_id": 7, "payment_confirmed": True, "items_reserved": True,
                         "shipped": True}
@@ -25,7 +25,7 @@ def test_multi_step_flow_records_each_step(tm):
 
 
 def test_sleep_reruns_same_step_until_escalation(tm):
-    run = engine.start("reminders")
+    run = engine.start("sample_reminders")
     run.refresh_from_db()
     assert run.status == WorkflowStatus.WAITING
     assert run.wake_at == tm.now + timedelta(hours=24)
@@ -44,7 +44,7 @@ def test_sleep_reruns_same_step_until_escalation(tm):
 
 
 def test_signal_resumes_at_next_step_and_merges_payload(tm):
-    run = engine.start("review")
+    run = engine.start("sample_review")
     assert run.status == WorkflowStatus.SUSPENDED
     resumed = engine.signal("review_completed", {"reviewer_name": "Jane Smith",
                                                  "review_notes": "Looks good!", "approved": True,
@@ -65,7 +65,7 @@ def test_signal_with_no_waiting_run_returns_zero(tm):
 
 
 def test_signal_timeout_goes_to_on_timeout_and_late_signal_changes_nothing(tm):
-    run = engine.start("approvals")
+    run = engine.start("sample_approvals")
     engine.signal("manager_approval", {"approved": True, "notes": "Looks good"})
     run.refresh_from_db()
     assert (run.status, run.current_step) == (WorkflowStatus.SUSPENDED, "wait_with_timeout")
@@ -77,7 +77,7 @@ def test_signal_timeout_goes_to_on_timeout_and_late_signal_changes_nothing(tm):
 
 
 def test_retry_then_success_rolls_back_failed_attempts(tm):
-    run = engine.start("flaky")
+    run = engine.start("sample_flaky")
     run.refresh_from_db()
     assert run.status == WorkflowStatus.WAITING
     assert run.wake_at == tm.now + timedelta(seconds=2)
@@ -95,7 +95,7 @@ def test_retry_then_success_rolls_back_failed_attempts(tm):
 
 
 def test_on_fail_compensates_completed_steps(tm):
-    run = engine.start("order_processing", order_id=5)
+    run = engine.start("sample_order_processing", order_id=5)
     tm.advance(timedelta(seconds=1))
     run.refresh_from_db()
     assert run.status == WorkflowStatus.FAILED
@@ -108,7 +108,7 @@ def test_on_fail_compensates_completed_steps(tm):
 
 
 def test_subflow_passes_result_to_parent(tm):
-    parent = engine.start("user_registration", user_email="a@example.com")
+    parent = engine.start("sample_user_registration", user_email="a@example.com")
     assert parent.status == WorkflowStatus.COMPLETED
     child = WorkflowRun.objects.get(parent_run=parent)
     assert parent.data["active_subworkflow_run_id"] == child.pk
@@ -116,31 +116,33 @@ def test_subflow_passes_result_to_parent(tm):
 
 
 def test_failed_subflow_is_handled_in_on_complete(tm):
-    parent = engine.start("user_registration", user_email="bad@example.com")
+    parent = engine.start("sample_user_registration", user_email="bad@example.com")
     assert parent.status == WorkflowStatus.FAILED
     assert "Notification failed: mailbox unavailable" in parent.error
 
 
 def test_nested_subflows_three_deep(tm):
-    top = engine.start("order_management", customer_id=1)
+    top = engine.start("sample_order_management", customer_id=1)
     assert top.status == WorkflowStatus.COMPLETED
     assert top.data["order_complete"] is True
     assert WorkflowRun.objects.filter(status=WorkflowStatus.COMPLETED).count() == 3
 
 
 def test_cancel_parent_cancels_waiting_child_first(tm):
-    parent = engine.start("user_registration", user_email="x@example.com")
+    parent = engine.start("sample_user_registration", user_email="x@example.com")
     # A registration whose child waits forever: use the verification workflow as a child.
     from tests.testapp.workflows import EmailVerificationWorkflow  # noqa: F401
 
-    child_run = engine.start("email_verification", email="y@example.com")
+    child_run = engine.start("sample_email_verification", email="y@example.com")
     assert child_run.status == WorkflowStatus.SUSPENDED
     assert parent.status == WorkflowStatus.COMPLETED
     assert StepExecution.objects.filter(run=child_run).count() == 1
 
 
-@pytest.mark.parametrize(("name", "kwargs"), [("order_fulfillment", {}),
-                                              ("user_onboarding", {"user_id": "not-a-number"})])
+@pytest.mark.parametrize(("name", "kwargs"), [
+    ("sample_order_fulfillment", {}),
+    ("sample_user_onboarding", {"user_id": "not-a-number"}),
+])
 def test_start_with_invalid_context_creates_nothing(tm, name, kwargs):
     from pydantic import ValidationError
 

@@ -12,7 +12,7 @@ from django_ai.automation.workflows.models import WorkflowRun, WorkflowStatus
 
 def test_a_context_that_no_longer_validates_fails_the_run_with_a_clear_error(tm):
     # As if a deploy had changed the field's type while the run waited.
-    run = engine.start("approvals")
+    run = engine.start("sample_approvals")
     WorkflowRun.objects.filter(pk=run.pk).update(data={"approved": "maybe", "notes": ""})
     WorkflowRun.objects.filter(pk=run.pk).update(
         status=WorkflowStatus.RUNNING, wait_kind="", waiting_for="", seq=run.seq + 1)
@@ -24,11 +24,11 @@ def test_a_context_that_no_longer_validates_fails_the_run_with_a_clear_error(tm)
 
 
 def test_a_run_at_a_removed_step_fails_on_delivery_and_check_reports_it(tm):
-    run = engine.start("approvals")
+    run = engine.start("sample_approvals")
     WorkflowRun.objects.filter(pk=run.pk).update(current_step="old_step_name")
     err = StringIO()
     with pytest.raises(CommandError):
-        call_command("workflows", "check", "approvals", stdout=StringIO(), stderr=err)
+        call_command("workflows", "check", "sample_approvals", stdout=StringIO(), stderr=err)
     assert "at step 'old_step_name', which the workflow no longer has" in err.getvalue()
     with pytest.raises(Exception, match="no longer has"):
         engine.retry_current_step(run.pk)

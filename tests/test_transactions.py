@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_start_inside_callers_transaction_runs_after_commit():
     with transaction.atomic():
-        run = engine.start("order_fulfillment", order_id=1)
+        run = engine.start("sample_order_fulfillment", order_id=1)
         assert WorkflowRun.objects.get(pk=run.pk).status == WorkflowStatus.RUNNING
         assert not StepExecution.objects.exists()
     run.refresh_from_db()
@@ -25,13 +25,13 @@ def test_start_inside_callers_transaction_runs_after_commit():
 
 def test_start_in_rolled_back_transaction_leaves_nothing():
     with pytest.raises(ZeroDivisionError), transaction.atomic():
-        engine.start("order_fulfillment", order_id=1)
+        engine.start("sample_order_fulfillment", order_id=1)
         raise ZeroDivisionError
     assert not WorkflowRun.objects.exists()
 
 
 def test_signal_inside_rolled_back_transaction_changes_nothing():
-    run = engine.start("review")
+    run = engine.start("sample_review")
     with pytest.raises(ZeroDivisionError), transaction.atomic():
         assert engine.signal("review_completed", {"approved": True}) == 1
         raise ZeroDivisionError
@@ -41,11 +41,11 @@ def test_signal_inside_rolled_back_transaction_changes_nothing():
 
 def test_time_machine_with_real_commits_drops_rolled_back_handoffs():
     with time_machine():
-        kept = engine.start("order_fulfillment", order_id=1)
+        kept = engine.start("sample_order_fulfillment", order_id=1)
         with transaction.atomic():
-            engine.start("order_fulfillment", order_id=2)
+            engine.start("sample_order_fulfillment", order_id=2)
             with pytest.raises(ZeroDivisionError), transaction.atomic():
-                engine.start("order_fulfillment", order_id=3)
+                engine.start("sample_order_fulfillment", order_id=3)
                 raise ZeroDivisionError
     kept.refresh_from_db()
     assert kept.status == WorkflowStatus.COMPLETED
@@ -60,7 +60,7 @@ def test_two_concurrent_deliveries_execute_the_step_once():
 
     sample.CALLS.clear()
     with time_machine() as tm:  # queue deliveries instead of running them
-        run = WorkflowRun.objects.create(name="flaky", current_step="call_api",
+        run = WorkflowRun.objects.create(name="sample_flaky", current_step="call_api",
                                          data={"fail_times": 0, "attempts_seen": 0})
         barrier = threading.Barrier(2)
         outcomes = []

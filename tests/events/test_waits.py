@@ -92,7 +92,7 @@ def test_run_started_by_an_event_is_bound_to_its_entity(tm):
 
 
 def test_unbound_run_is_woken_by_any_entity(tm):
-    run = engine.start("email_verification", email="x@example.com")
+    run = engine.start("sample_email_verification", email="x@example.com")
     assert run.entity_id == ""
     emit("email_verified", User.objects.create(username="carol"))
     assert refreshed(run).data["verified"] is True

@@ -28,7 +28,7 @@ from .models import Ledger
 CALLS: list[str] = []
 
 
-@workflow("user_onboarding")
+@workflow("sample_user_onboarding")
 class UserOnboardingWorkflow:
     class Context(BaseModel):
         user_id: int
@@ -46,7 +46,7 @@ class UserOnboardingWorkflow:
         return complete()
 
 
-@workflow("order_fulfillment")
+@workflow("sample_order_fulfillment")
 class OrderFulfillmentWorkflow:
     class Context(BaseModel):
         order_id: int
@@ -73,7 +73,7 @@ class OrderFulfillmentWorkflow:
         return complete()
 
 
-@workflow("reminders")
+@workflow("sample_reminders")
 class ReminderWorkflow:
     class Context(BaseModel):
         reminders_sent: int = 0
@@ -93,7 +93,7 @@ class ReminderWorkflow:
         return complete()
 
 
-@workflow("approvals")
+@workflow("sample_approvals")
 class ApprovalWorkflow:
     class Context(BaseModel):
         approved: bool = False
@@ -119,7 +119,7 @@ class ApprovalWorkflow:
         return complete(status="expired")
 
 
-@workflow("review")
+@workflow("sample_review")
 class ReviewWorkflow:
     class Context(BaseModel):
         reviewer_name: str = ""
@@ -137,7 +137,7 @@ class ReviewWorkflow:
         return complete(display_title="Reviewed", display_subtitle=ctx.review_notes)
 
 
-@workflow("flaky", default_retry=Retry(max_attempts=3, base_delay=timedelta(seconds=2)))
+@workflow("sample_flaky", default_retry=Retry(max_attempts=3, base_delay=timedelta(seconds=2)))
 class FlakyWorkflow:
     class Context(BaseModel):
         fail_times: int = 2
@@ -154,7 +154,7 @@ class FlakyWorkflow:
         return complete()
 
 
-@workflow("order_processing")
+@workflow("sample_order_processing")
 class OrderProcessingWorkflow:
     class Context(BaseModel):
         order_id: int
@@ -197,7 +197,7 @@ class OrderProcessingWorkflow:
             CALLS.append(f"release {ctx.reservation_id}")
 
 
-@workflow("send_notification")
+@workflow("sample_send_notification")
 class SendNotificationWorkflow:
     class Context(BaseModel):
         recipient_email: str
@@ -213,7 +213,7 @@ class SendNotificationWorkflow:
         return complete()
 
 
-@workflow("user_registration")
+@workflow("sample_user_registration")
 class UserRegistrationWorkflow:
     class Context(BaseModel):
         user_email: str
@@ -239,7 +239,7 @@ class UserRegistrationWorkflow:
         return fail(f"Notification failed: {subflow_result.error}")
 
 
-@workflow("payment_processing")
+@workflow("sample_payment_processing")
 class PaymentWorkflow:
     class Context(BaseModel):
         amount: Decimal
@@ -252,7 +252,7 @@ class PaymentWorkflow:
         return complete()
 
 
-@workflow("nested_fulfillment")
+@workflow("sample_nested_fulfillment")
 class FulfillmentWorkflow:
     class Context(BaseModel):
         order_id: int
@@ -271,7 +271,7 @@ class FulfillmentWorkflow:
         return complete()
 
 
-@workflow("order_management")
+@workflow("sample_order_management")
 class OrderWorkflow:
     class Context(BaseModel):
         customer_id: int
@@ -289,7 +289,7 @@ class OrderWorkflow:
         return complete()
 
 
-@workflow("email_verification")
+@workflow("sample_email_verification")
 class EmailVerificationWorkflow:
     class Context(BaseModel):
         email: str
