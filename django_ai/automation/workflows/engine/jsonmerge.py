@@ -17,11 +17,11 @@ class JsonSetKeys(Expression):
         self.column = column
         self.values = values
 
-    def _column_sql(self, compiler: Any) -> str:
-        return f"{compiler.quote_name_unless_alias(self.column)}"
+    def _column_sql(self, connection: Any) -> str:
+        return connection.ops.quote_name(self.column)
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        return f"({self._column_sql(compiler)} || %s::jsonb)", [json.dumps(self.values)]
+        return f"({self._column_sql(connection)} || %s::jsonb)", [json.dumps(self.values)]
 
     def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         parts: list[str] = []
@@ -29,7 +29,7 @@ class JsonSetKeys(Expression):
         for key, value in self.values.items():
             parts.append("%s, json(%s)")
             params.extend([f'$."{key}"', json.dumps(value)])
-        return f"json_set({self._column_sql(compiler)}, {', '.join(parts)})", params
+        return f"json_set({self._column_sql(connection)}, {', '.join(parts)})", params
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         raise NotImplementedError(f"JsonSetKeys is not implemented for {connection.vendor}")
