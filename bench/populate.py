@@ -12,6 +12,12 @@ _COLUMNS = ("name, version, status, current_step, data, progress, error, attempt
             "entity_id, completion_display, waiting_display, created_at, updated_at, finished_at")
 
 
+def last_id() -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT coalesce(max(id), 0) FROM {RUNS}")
+        return cur.fetchone()[0]
+
+
 def _insert_runs(count: int, select: str, params: list[object]) -> tuple[int, int]:
     """Insert ``count`` runs from a SELECT over ``generate_series(1, count) AS g``;
     returns the (first, last) new ids."""
