@@ -76,8 +76,9 @@ class WorkflowRun(models.Model):
 
     parent_run = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
                                    related_name="child_runs")
+    # Not indexed: only read through the parent's row, never searched for.
     active_child = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+                                     related_name="+", db_index=False)
     # Entity binding for event waits: "app_label.model" (blank matches any model) and its pk.
     entity_model = models.CharField(max_length=200, blank=True, default="")
     entity_id = models.CharField(max_length=64, blank=True, default="")
@@ -98,9 +99,13 @@ class WorkflowRun(models.Model):
         indexes = [
             models.Index(fields=["status", "wake_at"], name="dai_run_due_idx",
                          condition=models.Q(wake_at__isnull=False)),
-            models.Index(fields=["wait_kind", "waiting_for"], name="dai_run_waiting_idx",
+            # Ends with id so signal fan-out reads its batches in index order.
+            models.Index(fields=["wait_kind", "waiting_for", "id"], name="dai_run_waiters_idx",
                          condition=models.Q(status="suspended")),
-            models.Index(fields=["status", "updated_at"], name="dai_run_status_idx"),
+            # Run lists by status, and recovery's scan of the (few) RUNNING runs. No index
+            # holds updated_at, which every transition changes, so that a plain goto can be a
+            # HOT update on PostgreSQL.
+            models.Index(fields=["status", "id"], name="dai_run_status_id_idx"),
             models.Index(fields=["entity_model", "entity_id"], name="dai_run_entity_idx",
                          condition=~models.Q(entity_id="")),
             models.Index(fields=["trigger_event_id"], name="dai_run_trigger_idx",

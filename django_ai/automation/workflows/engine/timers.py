@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
 
 from ....conf import ai_settings
 from .. import registry
@@ -81,13 +82,32 @@ def fire(run: WorkflowRun) -> None:
         _timed_out(run)
 
 
+_SLEEPS = (WaitKind.SLEEP, WaitKind.RETRY)
+
+
+def _resume_sleepers(runs: list[WorkflowRun]) -> None:
+    """Make ended sleeps and retry waits runnable with one UPDATE for the whole batch."""
+    WorkflowRun.objects.filter(pk__in=[run.pk for run in runs]).update(
+        status=WorkflowStatus.RUNNING, wait_kind=WaitKind.NONE, waiting_for="", wake_at=None,
+        on_timeout_step="", resume_step="", waiting_display={}, seq=F("seq") + 1,
+        updated_at=now(),
+    )
+    for run in runs:
+        make_runnable(run)  # the same state in memory, for the hand-off's seq
+        dispatch(run)
+
+
 def fire_due_runs(at: datetime) -> int:
     size = int(ai_settings()["TIMER_BATCH_SIZE"])
     fired = 0
     while True:
         with transaction.atomic():
             batch = list(WorkflowRun.objects.due(at).select_for_update(skip_locked=True)[:size])
-            for run in batch:
+            sleepers = [run for run in batch if run.wait_kind in _SLEEPS]
+            others = [run for run in batch if run.wait_kind not in _SLEEPS]
+            if sleepers:
+                _resume_sleepers(sleepers)
+            for run in others:
                 fire(run)
         fired += len(batch)
         if len(batch) < size:
