@@ -1,6 +1,6 @@
 """Creating, moving and cancelling the runs that event workflows plan from an event.
 
-Runs are built the way ``engine.starting.new_run`` builds them, but inserted with one
+Runs are built by ``engine.starting.build_run``, like every run, but inserted with one
 ``bulk_create`` per batch: a transaction that saves 1,000 entities starts 1,000 runs with a
 handful of statements instead of one INSERT each.
 """
@@ -16,7 +16,8 @@ from django.db.models import F
 
 from ..workflows import registry
 from ..workflows.backends import hand_off_wake
-from ..workflows.engine.state import dispatch, enter_step, wait_until
+from ..workflows.engine.starting import build_run
+from ..workflows.engine.state import dispatch
 from ..workflows.models import WaitKind, WorkflowRun, WorkflowStatus
 from ..workflows.specs import WorkflowSpec
 from .definitions import definition
@@ -54,17 +55,10 @@ def _build_run(spec: WorkflowSpec, occurrence: Occurrence, start_at: datetime | 
         logger.exception("Event workflow %r could not build its Context from %r; no run started",
                          spec.name, occurrence)
         return None
-    run = WorkflowRun(
-        name=spec.name, version=spec.version, data=context.model_dump(mode="json"),
-        status=WorkflowStatus.RUNNING, current_step=spec.start_step,
-        trigger_event_id=occurrence.id, entity_model=occurrence.entity_model,
-        entity_id=str(occurrence.entity_id),
+    return build_run(
+        spec, context, start_at=start_at, trigger_event_id=occurrence.id,
+        entity=(occurrence.entity_model, str(occurrence.entity_id)),
     )
-    if start_at is not None:
-        wait_until(run, WaitKind.START, start_at)
-    else:
-        enter_step(run, spec, spec.start_step)
-    return run
 
 
 def plan_runs(events: list[Event], occurrences: dict[int, Occurrence], now: datetime) -> int:

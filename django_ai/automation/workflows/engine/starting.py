@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -20,7 +21,7 @@ def _bind_entity(run: WorkflowRun, context: BaseModel, parent: WorkflowRun | Non
         run.entity_model, run.entity_id = parent.entity_model, parent.entity_id
 
 
-def new_run(
+def build_run(
     spec: WorkflowSpec,
     context: BaseModel,
     *,
@@ -29,7 +30,7 @@ def new_run(
     entity: tuple[str, str] | None = None,
     trigger_event_id: int | None = None,
 ) -> WorkflowRun:
-    """Insert a run at its start step (or WAITING until ``start_at``) and hand it off."""
+    """An unsaved run at its start step (or WAITING until ``start_at``)."""
     run = WorkflowRun(
         name=spec.name, version=spec.version, data=context.model_dump(mode="json"),
         status=WorkflowStatus.RUNNING, current_step=spec.start_step, parent_run=parent,
@@ -43,6 +44,12 @@ def new_run(
         wait_until(run, WaitKind.START, start_at)
     else:
         enter_step(run, spec, spec.start_step)
+    return run
+
+
+def new_run(spec: WorkflowSpec, context: BaseModel, **options: Any) -> WorkflowRun:
+    """Insert a run built by :func:`build_run` and hand it off after commit."""
+    run = build_run(spec, context, **options)
     run.save()
     dispatch(run)
     return run
