@@ -76,7 +76,7 @@ class WorkflowRun(models.Model):
 
     parent_run = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
                                    related_name="child_runs")
-    # Not indexed: only read through the parent's row, never searched for.
+    # Indexed only where set (see Meta): deleting a run looks up parents pointing at it.
     active_child = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", db_index=False)
     # Entity binding for event waits: "app_label.model" (blank matches any model) and its pk.
@@ -106,6 +106,8 @@ class WorkflowRun(models.Model):
             # holds updated_at, which every transition changes, so that a plain goto can be a
             # HOT update on PostgreSQL.
             models.Index(fields=["status", "id"], name="dai_run_status_id_idx"),
+            models.Index(fields=["active_child"], name="dai_run_active_child_idx",
+                         condition=models.Q(active_child__isnull=False)),
             models.Index(fields=["entity_model", "entity_id"], name="dai_run_entity_idx",
                          condition=~models.Q(entity_id="")),
             models.Index(fields=["trigger_event_id"], name="dai_run_trigger_idx",
