@@ -17,6 +17,7 @@ from ..errors import StepResultError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..runtime import activate
 from ..specs import StepSpec, WorkflowSpec
+from . import fastsql
 from .finishing import error_text, fail_run
 from .outcomes import apply_result, validate_result
 from .state import bump, persist, wait_until
@@ -35,7 +36,10 @@ def claim(run_id: int, step: str, seq: int) -> WorkflowRun | None:
     """Lock the run if this delivery is current; None when stale or held by another worker."""
     # Lock by primary key alone and check the rest here: given the status in SQL, PostgreSQL
     # may walk the status index past every RUNNING run (bench/README.md, "claim").
-    run = WorkflowRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
+    if fastsql.enabled():
+        run = fastsql.lock_run(run_id)
+    else:
+        run = WorkflowRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
     if run is None or (run.status, run.current_step, run.seq) != (
         WorkflowStatus.RUNNING, step, seq
     ):

@@ -13,12 +13,13 @@ from ..backends import hand_off_step, hand_off_wake
 from ..clock import now
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
+from . import fastsql
 
-STATE_FIELDS = [
+STATE_FIELDS = (
     "status", "current_step", "data", "progress", "error", "attempt", "seq", "wait_kind",
     "waiting_for", "wake_at", "on_timeout_step", "resume_step", "active_child",
     "completion_display", "waiting_display", "finished_at", "updated_at",
-]
+)
 
 
 def clear_wait(run: WorkflowRun) -> None:
@@ -97,9 +98,15 @@ def history(run: WorkflowRun, status: str, error: str = "") -> StepExecution:
     )
 
 
-def save_run(run: WorkflowRun) -> None:
+def save_run(run: WorkflowRun, row: StepExecution | None = None) -> None:
+    """One UPDATE of the run's state (and the INSERT of ``row``: one statement on PostgreSQL)."""
     run.updated_at = now()
+    if fastsql.enabled():
+        fastsql.save(run, STATE_FIELDS, row)
+        return
     run.save(update_fields=STATE_FIELDS)
+    if row is not None:
+        row.save()
 
 
 def dispatch(run: WorkflowRun) -> None:
@@ -112,9 +119,9 @@ def dispatch(run: WorkflowRun) -> None:
 
 def persist(run: WorkflowRun, *rows: StepExecution) -> None:
     """Save the run and its new history rows, then schedule what comes next."""
-    save_run(run)
-    if len(rows) == 1:
-        rows[0].save()
-    elif rows:
+    if len(rows) <= 1:
+        save_run(run, *rows)
+    else:
+        save_run(run)
         StepExecution.objects.bulk_create(rows)
     dispatch(run)
