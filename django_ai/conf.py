@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "TIMER_BATCH_SIZE": 500,
     # 3 statements per batch (lock, update, history): 2,000 keeps a fan-out under 1 per 500 runs.
     "SIGNAL_BATCH_SIZE": 2000,
+    # Celery: steps per broker message when one commit makes many runs runnable (a signal's
+    # fan-out, start_many); the worker splits the message and runs each step on its own.
+    "STEP_MESSAGE_BATCH": 50,
     # Longest error text (with traceback) stored on a run or a history row.
     "MAX_ERROR_LENGTH": 8000,
     # REST API: permission classes for reading and advancing runs, and a hook limiting which

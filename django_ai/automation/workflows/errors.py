@@ -37,3 +37,16 @@ class RunStateError(WorkflowError):
 
 class ActionFailedError(WorkflowError):
     """An action step raised; nothing it did was kept and the run still waits at the step."""
+
+
+class StartValidationError(WorkflowError, ValueError):
+    """A Context given to start_many() does not validate; no run was started."""
+
+    def __init__(self, workflow: str, index: int, error: Exception) -> None:
+        problems = "; ".join(
+            f"field {'.'.join(str(p) for p in err['loc'])!r}: {err['msg']}"
+            for err in getattr(error, "errors", list)()
+        ) or str(error)
+        super().__init__(f"start_many({workflow!r}, ...): item {index} does not fit the "
+                         f"Context: {problems}. No run was started.")
+        self.workflow, self.index = workflow, index

@@ -1,6 +1,7 @@
 """The package's Celery tasks, found by a project's ``app.autodiscover_tasks()``.
 
 - ``django_ai.execute_step``: run one delivered step (stale or duplicate deliveries do nothing).
+- ``django_ai.execute_steps``: a batch of deliveries from one fan-out, executed one by one.
 - ``django_ai.wake``: fire one run's timer (sent as a countdown task for short delays).
 - ``django_ai.tick``: the periodic task; fires due timers and recovers lost deliveries.
 
@@ -134,6 +135,29 @@ def execute_step(self: Any, run_id: int, step: str, seq: int) -> bool:
     """Execute step ``step`` of run ``run_id`` if the run is still at transition ``seq``."""
     _fresh_connection()
     return bool(chaining.run(_execute, run_id, step, seq, _redelivered(self)))
+
+
+def _execute_each(deliveries: list[Delivery], redelivered: bool) -> int:
+    done = 0
+    for run_id, step, seq in deliveries:
+        try:
+            done += bool(chaining.run(_execute, run_id, step, seq, redelivered))
+        except Exception:
+            # One step's infrastructure failure must not hold back the rest of the batch:
+            # that delivery goes back to the broker on its own.
+            logger.exception("Step %r of run %s failed in a batch; re-queueing it", step, run_id)
+            publish_step(run_id, step, seq)
+    return done
+
+
+@shared_task(name="django_ai.execute_steps", bind=True, **TASK_OPTIONS)
+def execute_steps(self: Any, deliveries: list[list[Any]]) -> int:
+    """Execute a fan-out's batch of ``[run_id, step, seq]`` deliveries, each in its own
+    transaction. Acknowledged late like every step task: if the worker dies mid-batch the
+    whole message comes back, and the steps that already ran are stale (their ``seq`` moved)."""
+    _fresh_connection()
+    items = [(int(run_id), str(step), int(seq)) for run_id, step, seq in deliveries]
+    return _execute_each(items, _redelivered(self))
 
 
 def _wake_at(run_id: int) -> Any:

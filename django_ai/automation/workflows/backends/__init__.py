@@ -54,12 +54,22 @@ class Handoff:
         backend = get_backend()
         if self.kind == "step":
             backend.deliver(*self.args)  # type: ignore[arg-type]
+        elif self.kind == "steps":
+            backend.deliver_many(*self.args)  # type: ignore[arg-type]
         else:
             backend.schedule_wake(*self.args)  # type: ignore[arg-type]
 
 
 def hand_off_step(run_id: int, step: str, seq: int) -> None:
     transaction.on_commit(Handoff("step", run_id, step, seq))
+
+
+def hand_off_steps(deliveries: list[tuple[int, str, int]]) -> None:
+    """One on-commit hand-off for many steps (a fan-out): the backend may batch them."""
+    if len(deliveries) == 1:
+        hand_off_step(*deliveries[0])
+    elif deliveries:
+        transaction.on_commit(Handoff("steps", deliveries))
 
 
 def hand_off_wake(run_id: int, at: datetime) -> None:

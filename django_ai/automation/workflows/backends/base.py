@@ -15,6 +15,14 @@ class Backend:
         """Execute ``step`` of run ``run_id`` if the run is still at transition ``seq``."""
         raise NotImplementedError
 
+    def deliver_many(self, deliveries: list[tuple[int, str, int]]) -> None:
+        """Deliver many steps made runnable by one commit (a signal, ``start_many``).
+
+        Backends with a per-message cost override this to batch; the default delivers each.
+        """
+        for delivery in deliveries:
+            self.deliver(*delivery)
+
     def schedule_wake(self, run_id: int, at: datetime) -> None:
         """Optionally wake the run's timer near ``at``; the periodic task is the guarantee."""
 

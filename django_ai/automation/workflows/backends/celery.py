@@ -64,6 +64,24 @@ class CeleryBackend(Backend):
             return
         publish(tasks.execute_step, (run_id, step, seq))
 
+    def deliver_many(self, deliveries: list[tuple[int, str, int]]) -> None:
+        """Publish a fan-out as batch messages (``STEP_MESSAGE_BATCH`` steps each) over one
+        producer connection, instead of one message per run. A single step stays one message."""
+        from .. import tasks
+
+        if len(deliveries) == 1:
+            self.deliver(*deliveries[0])
+            return
+        size = max(1, int(ai_settings()["STEP_MESSAGE_BATCH"]))
+        chunks = [deliveries[i:i + size] for i in range(0, len(deliveries), size)]
+        try:
+            with tasks.execute_steps.app.producer_or_acquire() as producer:
+                for chunk in chunks:
+                    publish(tasks.execute_steps, ([list(d) for d in chunk],), producer=producer)
+        except Exception:  # acquiring the connection failed; the rows say what must run
+            logger.warning("Could not publish %d step deliveries; the periodic task will "
+                           "recover them.", len(deliveries), exc_info=True)
+
     def schedule_wake(self, run_id: int, at: datetime) -> None:
         """Send a countdown task for timers due soon; later ones are left to the periodic task,
         so a long sleep never depends on the broker remembering a message."""

@@ -23,7 +23,7 @@ from ..models import StepExecution, WorkflowRun
 from ..specs import WorkflowSpec
 from . import jsonmerge
 from .finishing import fail_run
-from .state import dispatch, enter_step, history, make_runnable, save_run
+from .state import dispatch_many, enter_step, history, make_runnable, save_run
 
 logger = logging.getLogger("django_ai.workflows")
 
@@ -131,5 +131,4 @@ def apply(prepared: list[Resumption]) -> None:
     for items in groups.values():
         _write_group(items)
     StepExecution.objects.bulk_create(rows)
-    for item in prepared:
-        dispatch(item.run)
+    dispatch_many([item.run for item in prepared])

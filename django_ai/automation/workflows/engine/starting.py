@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from ..errors import StartValidationError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
-from .state import dispatch, enter_step, wait_until
+from .state import dispatch, dispatch_many, enter_step, wait_until
+
+# Rows per INSERT in start_many: bounded so one statement stays a few MB at most.
+INSERT_BATCH = 1000
 
 
 def _bind_entity(run: WorkflowRun, context: BaseModel, parent: WorkflowRun | None) -> None:
@@ -53,3 +58,25 @@ def new_run(spec: WorkflowSpec, context: BaseModel, **options: Any) -> WorkflowR
     run.save()
     dispatch(run)
     return run
+
+
+def build_contexts_of(spec: WorkflowSpec, kwargs_list: Iterable[dict[str, Any]]) -> list[BaseModel]:
+    """Every Context of a ``start_many`` call, validated before anything is written."""
+    contexts = []
+    for index, kwargs in enumerate(kwargs_list):
+        if not isinstance(kwargs, dict):
+            raise TypeError(f"start_many({spec.name!r}, ...): item {index} is "
+                            f"{type(kwargs).__name__}, not a dict of Context fields.")
+        try:
+            contexts.append(spec.build_context(**kwargs))
+        except ValidationError as exc:
+            raise StartValidationError(spec.name, index, exc) from None
+    return contexts
+
+
+def new_runs(spec: WorkflowSpec, contexts: list[BaseModel]) -> list[WorkflowRun]:
+    """Insert a run per Context (``INSERT_BATCH`` rows a statement); hand off after commit."""
+    runs = [build_run(spec, context) for context in contexts]
+    WorkflowRun.objects.bulk_create(runs, batch_size=INSERT_BATCH)
+    dispatch_many(runs)
+    return runs

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..backends import hand_off_step, hand_off_wake
+from ..backends import hand_off_step, hand_off_steps, hand_off_wake
 from ..clock import now
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
@@ -115,6 +115,17 @@ def dispatch(run: WorkflowRun) -> None:
         hand_off_step(run.pk, run.current_step, run.seq)
     elif run.wake_at is not None:
         hand_off_wake(run.pk, run.wake_at)
+
+
+def dispatch_many(runs: list[WorkflowRun]) -> None:
+    """``dispatch`` for a batch: the runnable ones leave in one hand-off (batched publishing)."""
+    steps = []
+    for run in runs:
+        if run.status == WorkflowStatus.RUNNING:
+            steps.append((run.pk, run.current_step, run.seq))
+        else:
+            dispatch(run)
+    hand_off_steps(steps)
 
 
 def persist(run: WorkflowRun, *rows: StepExecution) -> None:

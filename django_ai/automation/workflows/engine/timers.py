@@ -16,7 +16,7 @@ from .. import registry
 from ..clock import now
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
 from .finishing import fail_run
-from .state import bump, dispatch, enter_step, history, make_runnable, persist
+from .state import bump, dispatch, dispatch_many, enter_step, history, make_runnable, persist
 
 logger = logging.getLogger("django_ai.workflows")
 
@@ -94,7 +94,7 @@ def _resume_sleepers(runs: list[WorkflowRun]) -> None:
     )
     for run in runs:
         make_runnable(run)  # the same state in memory, for the hand-off's seq
-        dispatch(run)
+    dispatch_many(runs)
 
 
 def fire_due_runs(at: datetime) -> int:
