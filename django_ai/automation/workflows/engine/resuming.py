@@ -21,7 +21,7 @@ from ..clock import now
 from ..errors import SignalPayloadError
 from ..models import StepExecution, WorkflowRun
 from ..specs import WorkflowSpec
-from . import jsonmerge
+from . import fastsql, jsonmerge
 from .finishing import fail_run
 from .state import dispatch_many, enter_step, history, make_runnable, save_run
 
@@ -130,5 +130,8 @@ def apply(prepared: list[Resumption]) -> None:
             save_run(item.run)
     for items in groups.values():
         _write_group(items)
-    StepExecution.objects.bulk_create(rows)
+    if fastsql.enabled():
+        fastsql.insert_history(rows)
+    else:
+        StepExecution.objects.bulk_create(rows)
     dispatch_many([item.run for item in prepared])
