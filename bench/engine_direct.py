@@ -81,6 +81,31 @@ def starts(backend: CollectingBackend, count: int) -> float:
     return rate(count, elapsed[0])
 
 
+def starts_old_way(backend: CollectingBackend, count: int) -> float:
+    """``engine.start`` as it was before issue 15: its own transaction (BEGIN, INSERT, COMMIT).
+    The same calls inside ``transaction.atomic()`` do exactly that now, so old and new are
+    measured side by side in one run."""
+    first = populate.last_id()
+    with stopwatch() as elapsed:
+        for _ in range(count):
+            with transaction.atomic():
+                engine.start("bench_chain")
+    backend.clear()
+    populate.delete_runs("id > %s", [first])
+    return rate(count, elapsed[0])
+
+
+def starts_many(backend: CollectingBackend, count: int) -> tuple[float, int]:
+    """``engine.start_many`` of ``count`` runs: (runs/s into the database, statements)."""
+    first = populate.last_id()
+    kwargs = [{} for _ in range(count)]
+    with capture() as captured, stopwatch() as elapsed:
+        engine.start_many("bench_chain", kwargs)
+    backend.clear()
+    populate.delete_runs("id > %s", [first])
+    return rate(count, elapsed[0]), len(captured.captured_queries)
+
+
 def fanout(backend: CollectingBackend, waiting: int) -> tuple[float, int, int]:
     """One ``engine.signal`` resuming ``waiting`` runs: (seconds, statements, resumed)."""
     populate.add_signal_waiters(waiting)
@@ -117,7 +142,14 @@ def measure(quick: bool) -> dict[str, float]:
         populate.delete_runs("name = %s AND created_at > now() - interval '1 minute'",
                              ["bench_chain"])
         results["q_data"], results["q_all"] = queries_per_transition(backend)
-        results["starts"] = starts(backend, runs)
+        # Old and new alternately, best of two each (load on the machine only slows a round).
+        old, new = [], []
+        for _ in range(2):
+            old.append(starts_old_way(backend, runs))
+            new.append(starts(backend, runs))
+        results["starts_old"], results["starts"] = max(old), max(new)
+        results["start_many"], results["start_many_q"] = max(
+            starts_many(backend, 2000 if quick else 10000) for _ in range(2))
         results["fanout_s"], results["fanout_q"], results["fanout_n"] = fanout(backend, waiting)
         results["timers"], results["timers_q"] = timers(backend, 500 if quick else 2000)
     # The chains just run would add to the growth level's finished runs: remove them.
@@ -130,7 +162,9 @@ def measure(quick: bool) -> dict[str, float]:
 ROWS = [
     ("transitions/s (1,000 runs × 10 steps, engine.execute loop)", "transitions"),
     ("SQL statements per transition (without / with BEGIN+COMMIT)", "queries"),
-    ("engine.start calls/s", "starts"),
+    ("engine.start calls/s (one INSERT, autocommit)", "starts"),
+    ("engine.start calls/s the old way (own transaction: BEGIN, INSERT, COMMIT)", "starts_old"),
+    ("engine.start_many runs/s into the database (statements)", "start_many"),
     ("signal fan-out: seconds / statements / runs resumed", "fanout"),
     ("due timers fired by tick()/s (statements)", "timers"),
 ]
@@ -141,6 +175,8 @@ def cell(r: dict[str, float], key: str) -> str:
         return f"{r['q_data']:.2f} / {r['q_all']:.2f}"
     if key == "fanout":
         return f"{r['fanout_s']:.2f} s / {r['fanout_q']:.0f} / {r['fanout_n']:,.0f}"
+    if key == "start_many":
+        return f"{r['start_many']:,.0f} ({r['start_many_q']:.0f})"
     if key == "timers":
         return f"{r['timers']:,.0f} ({r['timers_q']:.0f})"
     return f"{r[key]:,.0f}"
