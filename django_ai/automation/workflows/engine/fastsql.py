@@ -12,11 +12,13 @@ these models (which a raw statement would bypass), keep the ORM path.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
 from django.db import connection
 from django.db.models import signals
+from django.utils import timezone
 
 from ..models import StepExecution, WorkflowRun
 
@@ -104,20 +106,50 @@ def save(run: WorkflowRun, field_names: tuple[str, ...], row: StepExecution | No
     row._state.db = connection.alias
 
 
+def bulk_supported() -> bool:
+    """Bulk INSERTs of column arrays (they send no signals, as ``bulk_create`` sends none)."""
+    return connection.vendor == "postgresql"
+
+
 @cache
-def _bulk_history_sql() -> str:
-    fields = [StepExecution._meta.get_field(name) for name in HISTORY_FIELDS]
+def _bulk_plan(model: type) -> tuple[str, tuple[Any, ...]]:
+    """``INSERT … SELECT * FROM unnest(%s::type[], …) RETURNING id`` for ``model`` without its
+    primary key, and per field how a value goes into its array. Types lose their length
+    modifier (``varchar[]``) so nothing is cut (Django's own bulk INSERT does the same)."""
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
     columns = ", ".join(_q(field.column) for field in fields)
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-    table = _q(StepExecution._meta.db_table)
-    return f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"
+    arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+    sql = (f"INSERT INTO {_q(model._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "
+           f"RETURNING {_q('id')}")
+    return sql, fields
 
 
-def insert_history(rows: list[StepExecution]) -> None:
-    """Many history rows in one INSERT of column arrays (a fan-out's batch), no model work."""
-    if not rows:
+def _column(field: Any, objs: list[Any], at: Any) -> list[Any]:
+    attname = field.attname
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return [at] * len(objs)
+    if field.get_internal_type() == "JSONField":
+        return [None if (value := getattr(obj, attname)) is None else json.dumps(value)
+                for obj in objs]
+    if field.get_internal_type() in ("CharField", "TextField"):
+        return [str(getattr(obj, attname)) for obj in objs]  # TextChoices members as text
+    return [getattr(obj, attname) for obj in objs]
+
+
+def bulk_insert(objs: list[Any]) -> None:
+    """INSERT new instances of one model in one statement of column arrays; sets their pks.
+
+    For batches the engine builds itself (``start_many``, a fan-out's history rows): plain
+    values, no expressions. ``RETURNING`` gives the ids in the order of the arrays, which is
+    the order PostgreSQL inserts them (Django's ``bulk_create`` relies on the same)."""
+    if not objs:
         return
-    fields = [StepExecution._meta.get_field(name) for name in HISTORY_FIELDS]
-    columns = list(zip(*(_values(row, fields, True) for row in rows), strict=True))
+    sql, fields = _bulk_plan(type(objs[0]))
+    at = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_bulk_history_sql(), [list(column) for column in columns])
+        cursor.execute(sql, [_column(field, objs, at) for field in fields])
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias

@@ -130,8 +130,8 @@ def apply(prepared: list[Resumption]) -> None:
             save_run(item.run)
     for items in groups.values():
         _write_group(items)
-    if fastsql.enabled():
-        fastsql.insert_history(rows)
+    if fastsql.bulk_supported():
+        fastsql.bulk_insert(rows)
     else:
         StepExecution.objects.bulk_create(rows)
     dispatch_many([item.run for item in prepared])

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import StartValidationError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
+from . import fastsql
 from .state import dispatch, dispatch_many, enter_step, wait_until
 
 # Rows per INSERT in start_many: bounded so one statement stays a few MB at most.
@@ -77,6 +78,10 @@ def build_contexts_of(spec: WorkflowSpec, kwargs_list: Iterable[dict[str, Any]])
 def new_runs(spec: WorkflowSpec, contexts: list[BaseModel]) -> list[WorkflowRun]:
     """Insert a run per Context (``INSERT_BATCH`` rows a statement); hand off after commit."""
     runs = [build_run(spec, context) for context in contexts]
-    WorkflowRun.objects.bulk_create(runs, batch_size=INSERT_BATCH)
+    for first in range(0, len(runs), INSERT_BATCH):
+        if fastsql.bulk_supported():
+            fastsql.bulk_insert(runs[first:first + INSERT_BATCH])
+        else:
+            WorkflowRun.objects.bulk_create(runs[first:first + INSERT_BATCH])
     dispatch_many(runs)
     return runs
