@@ -80,6 +80,12 @@ def test_start_many_inserts_in_batches_and_hands_off_once(collector):
     assert [run.data["note"] for run in runs[:3]] == ["0", "1", "2"]
     assert len(collector.batches) == 1 and len(collector.batches[0]) == 2500
     assert collector.batches[0][0] == (runs[0].pk, "wait_here", runs[0].seq)
+    saved = dict(WorkflowRun.objects.values_list("pk", "data"))
+    assert all(saved[run.pk] == {"note": run.data["note"]} for run in runs)  # ids in order
+    stored = WorkflowRun.objects.get(pk=runs[7].pk)
+    assert (stored.name, stored.status, stored.current_step) == ("qc_waiter", "running",
+                                                                  "wait_here")
+    assert stored.created_at is not None and stored.waiting_display == {}
     collector.drain()
     assert WorkflowRun.objects.filter(status=WorkflowStatus.SUSPENDED).count() == 2500
 
