@@ -30,7 +30,7 @@ def chains_per_second(chains: int, links: int) -> float:
     with stopwatch() as elapsed:
         for _ in range(chains):
             noop_chain.apply_async((links - 1,))
-        wait_counter(COUNTER_KEY, chains, timeout=120)
+        wait_counter(COUNTER_KEY, chains, timeout=600)
     return rate(chains * links, elapsed[0])
 
 
@@ -42,7 +42,7 @@ def independent_per_second(count: int) -> float:
     with stopwatch() as elapsed:
         for _ in range(count):
             noop_chain.apply_async((0,))
-        wait_counter(COUNTER_KEY, count, timeout=120)
+        wait_counter(COUNTER_KEY, count, timeout=600)
     return rate(count, elapsed[0])
 
 

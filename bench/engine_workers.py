@@ -38,7 +38,7 @@ def _last_id() -> int:
     return WorkflowRun.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def wait_done(name: str, after_id: int, count: int, timeout: float = 180) -> None:
+def wait_done(name: str, after_id: int, count: int, timeout: float = 600) -> None:
     """Poll until ``count`` runs of ``name`` with id > ``after_id`` have completed."""
     runs = WorkflowRun.objects.filter(name=name, id__gt=after_id, status=WorkflowStatus.COMPLETED)
     deadline = time.monotonic() + timeout
@@ -90,7 +90,7 @@ def fanout(waiting: int) -> tuple[float, float]:
     with stopwatch() as total:
         with stopwatch() as call:
             engine.signal("bench-go")
-        wait_done("bench_signal", first, waiting, timeout=300)
+        wait_done("bench_signal", first, waiting, timeout=600)
     return call[0], total[0]
 
 
@@ -116,7 +116,7 @@ def timer_lateness(count: int, spacing: float = 0.02) -> list[float]:
     for _ in range(count):
         engine.start("bench_sleep")
         time.sleep(spacing)
-    wait_done("bench_sleep", first, count, timeout=60)
+    wait_done("bench_sleep", first, count, timeout=300)
     rows = WorkflowRun.objects.filter(id__gt=first, name="bench_sleep").values_list("data",
                                                                                      flat=True)
     return [(data["started"] - data["due"]) * 1000 for data in rows]

@@ -46,7 +46,7 @@ class Worker:
         self.env = {**os.environ, "BENCH_BACKEND": backend, **(extra_env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30.0) -> Worker:
+    def start(self, timeout: float = 90.0) -> Worker:
         from .workerapp import app
 
         cmd = [sys.executable, "-m", "celery", "-A", "bench.workerapp", "worker",
