@@ -14,6 +14,7 @@ suspended runs, until every resumed step has run.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -29,7 +30,7 @@ from django_ai.automation.workflows.backends.immediate import ImmediateBackend
 from django_ai.automation.workflows.core import engine
 
 STEPS = 10
-THREADS = 8
+THREADS = int(os.environ.get("BENCH_PEER_THREADS", "24"))
 
 
 def drain_threaded(backend: CollectingBackend, expected: int) -> None:
