@@ -68,11 +68,19 @@ def field_names(context_cls: type[BaseModel]) -> str:
     return ", ".join(context_cls.model_fields) or "none"
 
 
+def _shown(value: Any) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to write out
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def describe(exc: ValidationError) -> str:
-    """``field 'x': problem; field 'y': problem`` from a pydantic error."""
+    """``field 'x': problem (got ...); field 'y': ...`` from a pydantic error."""
     return "; ".join(
         f"field {'.'.join(str(part) for part in err['loc']) or '(the whole Context)'!r}: "
-        f"{err['msg']} (got {err.get('input')!r:.80})"
+        f"{err['msg']} (got {_shown(err.get('input'))})"
         for err in exc.errors()
     )
 
