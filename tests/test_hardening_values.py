@@ -38,7 +38,7 @@ def test_a_step_that_leaves_an_unstorable_or_invalid_context_fails_once_at_that_
 
     run.refresh_from_db()
     assert run.status == WorkflowStatus.FAILED
-    assert f"Step 'compute' of workflow 'hard_values'" in run.error
+    assert "Step 'compute' of workflow 'hard_values'" in run.error
     assert f"field {field!r}" in run.error
     assert problem in run.error
     assert "not retried" in run.error

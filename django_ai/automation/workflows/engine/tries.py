@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 
 from django.db import DatabaseError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, PositiveSmallIntegerField, Value, When
 
 from ....conf import ai_settings
 from .. import registry
@@ -71,7 +71,8 @@ def note_failed_try(run_id: int, seq: int, exc: BaseException) -> None:
         with transaction.atomic():
             WorkflowRun.objects.filter(pk=run_id, seq=seq, status=WorkflowStatus.RUNNING).update(
                 error=error_text(exc),
-                redeliveries=Case(When(redeliveries=0, then=Value(2)), default=F("redeliveries")),
+                redeliveries=Case(When(redeliveries=0, then=Value(2)), default=F("redeliveries"),
+                                  output_field=PositiveSmallIntegerField()),
             )
     except DatabaseError:
         logger.warning("Could not record the failed try of run %s", run_id, exc_info=True)
