@@ -3,6 +3,8 @@ must catch, and waits for signals and events that reach runs of different shapes
 
 from __future__ import annotations
 
+import threading
+
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from django_ai.automation.workflows.core import (
@@ -20,6 +22,9 @@ from django_ai.automation.workflows.core import (
 )
 
 CALLS: list[str] = []
+# Set by the concurrency test: the child's last step holds its row lock until GATE opens.
+GATE: threading.Event | None = None
+ENTERED = threading.Event()
 
 
 @workflow("hard_values", default_retry=Retry(max_attempts=3))
@@ -173,6 +178,9 @@ class ChildWorkflow:
 
     @step()
     def finish(self):
+        if GATE is not None:
+            ENTERED.set()
+            GATE.wait(timeout=20)
         CALLS.append("child finished")
         return complete()
 

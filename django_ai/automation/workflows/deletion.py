@@ -2,9 +2,10 @@
 
 ``WorkflowRun.active_child`` uses :func:`protect_waiting_parent` as its ``on_delete``. Deleting
 such a child alone would leave the parent suspended forever, so it raises ``ProtectedError``
-naming the parent (the admin lists it as a protected object). Deleting the parent too, in the
-same call or through its cascade to its children, is allowed; any other parent that pointed at
-the deleted run simply forgets it, as ``SET_NULL`` did before (docs/decisions-engine.md).
+for the parent (Django reports it as a protected object, and the admin lists it). Deleting the
+parent too, in the same call or through its cascade to its children, is allowed; any other
+parent that pointed at the deleted run simply forgets it, as ``SET_NULL`` did before
+(docs/decisions-engine.md).
 """
 
 from __future__ import annotations
