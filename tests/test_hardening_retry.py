@@ -103,3 +103,11 @@ def test_the_api_answers_409_with_the_status(tm, client, django_user_model):
     assert response.status_code == 409, response.content
     assert response.json()["status"] == "suspended"
     assert "only a failed run" in response.json()["detail"]
+
+
+def test_a_run_whose_workflow_was_removed_is_refused_with_run_state_error(tm):
+    run = engine.start("hard_waiter")
+    WorkflowRun.objects.filter(pk=run.pk).update(status=WorkflowStatus.FAILED,
+                                                 name="removed_workflow")
+    with pytest.raises(RunStateError, match="'removed_workflow' is not registered"):
+        engine.retry_current_step(run.pk)

@@ -137,7 +137,10 @@ def retry_current_step(run_id: int) -> None:
             raise RunStateError(
                 f"Run {run.pk} ({run.name}) is {run.status}{_waiting_for(run)}; {RETRYABLE}.")
         _guard_child(run, "retry")
-        spec = registry.get(run.name)
+        spec = registry.find(run.name)
+        if spec is None:
+            raise RunStateError(f"Run {run.pk}'s workflow {run.name!r} is not registered in this "
+                                "process; deploy it again before retrying the run.")
         if run.current_step not in spec.steps:
             raise RunStateError(f"Run {run.pk} is at step {run.current_step!r}, which workflow "
                                 f"{spec.name!r} no longer has.")
