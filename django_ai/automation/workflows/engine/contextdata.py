@@ -10,6 +10,7 @@ the class really changed (docs/decisions-engine.md).
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import cache
 from typing import Any
 
@@ -26,7 +27,12 @@ def fingerprint(context_cls: type[BaseModel]) -> str:
     parts = [f"{name}:{field.annotation!r}:{field.metadata!r}:{field.validation_alias!r}"
              for name, field in context_cls.model_fields.items()]
     parts.append(f"extra={context_cls.model_config.get('extra')!r}")
-    return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
+    # Validator functions show their memory address, which changes with every process.
+    text = _ADDRESS.sub("", "|".join(parts))
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _input_aliases(field: Any) -> list[str]:

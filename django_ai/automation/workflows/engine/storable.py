@@ -10,8 +10,10 @@ mistake in the workflow's code that fails the run once, naming the field.
 
 from __future__ import annotations
 
+import json
 import math
 import sys
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -19,8 +21,9 @@ from django.db import connection
 from ..errors import UnstorableValueError
 
 
+@cache
 def _nul_is_unstorable() -> bool:
-    return connection.vendor == "postgresql"
+    return connection.vendor == "postgresql"  # read once: the connection proxy is not free
 
 
 def _int_too_long(value: int) -> bool:
@@ -39,9 +42,25 @@ def _problem(value: Any, nul: bool) -> str:
     return ""
 
 
+_ENCODER = json.JSONEncoder(allow_nan=False)
+
+
+def _looks_clean(value: Any, nul: bool) -> bool:
+    """The common case, decided by the C JSON encoder: it refuses non-finite floats and integers
+    too long to write, and shows NUL as an escape. Any doubt goes to the walk that names the
+    field (which has the last word)."""
+    try:
+        text = _ENCODER.encode(value)
+    except (ValueError, TypeError, RecursionError):
+        return False
+    return not (nul and "\\u0000" in text)
+
+
 def find_unstorable(value: Any) -> tuple[str, str] | None:
     """``(path, problem)`` of the first value in a JSON-like tree the database cannot store."""
     nul = _nul_is_unstorable()
+    if _looks_clean(value, nul):
+        return None
     stack: list[tuple[tuple[Any, ...], Any]] = [((), value)]
     while stack:
         path, item = stack.pop()
