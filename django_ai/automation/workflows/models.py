@@ -70,9 +70,9 @@ class WorkflowRun(models.Model):
     seq = models.PositiveIntegerField(default=0)
     # Bounds tries that never finish (engine/tries.py): 0 while no delivery of the current
     # transition is known to be lost or failed; then 1 + the tries counted since.
-    redeliveries = models.PositiveSmallIntegerField(default=0)
+    redeliveries = models.PositiveSmallIntegerField(default=0, db_default=0)
     # The shape of the Context class that wrote ``data`` (engine/contextdata.py).
-    context_fingerprint = models.CharField(max_length=16, blank=True, default="")
+    context_fingerprint = models.CharField(max_length=16, blank=True, default="", db_default="")
 
     wait_kind = models.CharField(max_length=16, choices=WaitKind.choices, blank=True, default="")
     waiting_for = models.CharField(max_length=200, blank=True, default="")
