@@ -198,3 +198,17 @@ class ParentWorkflow:
     def after_child(self, subflow_result):
         get_context().child_status = str(subflow_result.status)
         return complete()
+
+
+@workflow("hard_bad_parent")
+class BadParentWorkflow:
+    class Context(BaseModel):
+        pass
+
+    @step(start=True)
+    def launch(self):
+        return run_subflow(ChildWorkflow, on_complete=self.after, notte="typo")
+
+    @step()
+    def after(self, subflow_result):
+        return complete()

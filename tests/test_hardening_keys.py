@@ -157,3 +157,13 @@ def _stored_keys(run: WorkflowRun) -> list[str]:
     pairs: list[str] = []
     json.loads(raw, object_pairs_hook=lambda items: pairs.extend(k for k, _ in items) or {})
     return sorted(pairs, key=list(ODD).index)
+
+
+def test_run_subflow_with_an_undeclared_keyword_fails_the_parent_at_that_step(tm):
+    run = engine.start("hard_bad_parent")
+    run.refresh_from_db()
+    assert run.status == WorkflowStatus.FAILED
+    assert "Step 'launch' of workflow 'hard_bad_parent': run_subflow could not start" in run.error
+    assert "'notte'" in run.error
+    assert WorkflowRun.objects.count() == 1  # no child
+    assert list(run.step_executions.values_list("step_name", "status")) == [("launch", "failed")]
