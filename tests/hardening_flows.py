@@ -212,3 +212,19 @@ class BadParentWorkflow:
     @step()
     def after(self, subflow_result):
         return complete()
+
+
+@workflow("hard_bad_on_fail")
+class BadOnFailWorkflow:
+    """Its @on_fail handler leaves a value the database cannot store."""
+
+    class Context(BaseModel):
+        total: float = 0.0
+
+    @step(start=True)
+    def work(self):
+        return fail("nothing to do")
+
+    @on_fail
+    def compensate(self, run):
+        get_context().total = float("inf")

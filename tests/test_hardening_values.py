@@ -172,3 +172,30 @@ def test_context_error_is_a_value_error_naming_workflow_and_field(tm):
     assert "Workflow 'hard_waiter' cannot start" in message
     assert "field 'count'" in message
     assert WorkflowRun.objects.count() == 0
+
+
+def test_an_on_fail_handler_leaving_an_unstorable_value_does_not_block_the_failure(tm):
+    run = engine.start("hard_bad_on_fail")
+    run.refresh_from_db()
+    assert run.status == WorkflowStatus.FAILED
+    assert run.error == "nothing to do"
+    assert run.data["total"] == 0.0  # the handler's changes were dropped, as for a raise
+
+
+def test_the_fingerprint_ignores_validator_function_addresses():
+    from typing import Annotated
+
+    from pydantic import AfterValidator, BaseModel
+
+    from django_ai.automation.workflows.engine.contextdata import fingerprint
+
+    def shapes():
+        def positive(value: int) -> int:  # a new function object (and address) each call
+            return value
+
+        class Context(BaseModel):
+            count: Annotated[int, AfterValidator(positive)] = 0
+
+        return Context
+
+    assert fingerprint(shapes()) == fingerprint(shapes())
