@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     # Celery: steps per broker message when one commit makes many runs runnable (a signal's
     # fan-out, start_many); the worker splits the message and runs each step on its own.
     "STEP_MESSAGE_BATCH": 50,
+    # A step tried this many times without finishing (its worker died, or its outcome could
+    # not be saved) fails the run with the last error instead of being delivered again.
+    "MAX_TRIES_WITHOUT_PROGRESS": 5,
     # Longest error text (with traceback) stored on a run or a history row.
     "MAX_ERROR_LENGTH": 8000,
     # REST API: permission classes for reading and advancing runs, and a hook limiting which

@@ -39,14 +39,18 @@ class ActionFailedError(WorkflowError):
     """An action step raised; nothing it did was kept and the run still waits at the step."""
 
 
-class StartValidationError(WorkflowError, ValueError):
-    """A Context given to start_many() does not validate; no run was started."""
+class ContextError(WorkflowError, ValueError):
+    """Values do not fit the workflow's Context."""
+
+
+class UnstorableValueError(ContextError):
+    """A value cannot be stored in the database: a non-finite float, a NUL character (on
+    PostgreSQL) or an integer too long to write as JSON."""
+
+
+class StartValidationError(ContextError):
+    """A Context given to start_many() does not fit its workflow; no run was started."""
 
     def __init__(self, workflow: str, index: int, error: Exception) -> None:
-        problems = "; ".join(
-            f"field {'.'.join(str(p) for p in err['loc'])!r}: {err['msg']}"
-            for err in getattr(error, "errors", list)()
-        ) or str(error)
-        super().__init__(f"start_many({workflow!r}, ...): item {index} does not fit the "
-                         f"Context: {problems}. No run was started.")
+        super().__init__(f"start_many({workflow!r}, ...): item {index}: {error}")
         self.workflow, self.index = workflow, index

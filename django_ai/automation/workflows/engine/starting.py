@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from ..errors import StartValidationError
+from ..errors import ContextError, StartValidationError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
 from . import fastsql
+from .contextdata import dump_context, fingerprint
 from .state import dispatch, dispatch_many, enter_step, wait_until
 
 # Rows per INSERT in start_many: bounded so one statement stays a few MB at most.
@@ -38,7 +39,9 @@ def build_run(
 ) -> WorkflowRun:
     """An unsaved run at its start step (or WAITING until ``start_at``)."""
     run = WorkflowRun(
-        name=spec.name, version=spec.version, data=context.model_dump(mode="json"),
+        name=spec.name, version=spec.version,
+        data=dump_context(context, f"Workflow {spec.name!r}"),
+        context_fingerprint=fingerprint(spec.context_cls),
         status=WorkflowStatus.RUNNING, current_step=spec.start_step, parent_run=parent,
         trigger_event_id=trigger_event_id,
     )
@@ -70,14 +73,19 @@ def build_contexts_of(spec: WorkflowSpec, kwargs_list: Iterable[dict[str, Any]])
                             f"{type(kwargs).__name__}, not a dict of Context fields.")
         try:
             contexts.append(spec.build_context(**kwargs))
-        except ValidationError as exc:
-            raise StartValidationError(spec.name, index, exc) from None
+        except ContextError as exc:
+            raise StartValidationError(spec.name, index, exc) from exc
     return contexts
 
 
 def new_runs(spec: WorkflowSpec, contexts: list[BaseModel]) -> list[WorkflowRun]:
     """Insert a run per Context (``INSERT_BATCH`` rows a statement); hand off after commit."""
-    runs = [build_run(spec, context) for context in contexts]
+    runs = []
+    for index, context in enumerate(contexts):  # all built (and checked storable) first
+        try:
+            runs.append(build_run(spec, context))
+        except ContextError as exc:
+            raise StartValidationError(spec.name, index, exc) from exc
     for first in range(0, len(runs), INSERT_BATCH):
         if fastsql.bulk_supported():
             fastsql.bulk_insert(runs[first:first + INSERT_BATCH])
