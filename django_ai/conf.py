@@ -31,8 +31,16 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ERROR_LENGTH": 8000,
     # REST API: permission classes for reading and advancing runs, and a hook limiting which
     # runs a user may see ("module.function" taking (queryset, request), returning a queryset).
+    # Without a hook, staff see every run and other users only the runs they started.
     "API_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "RUN_VISIBILITY_HOOK": None,
+    # Run list page size and the most ?page_size= may ask for (REST_FRAMEWORK's PAGE_SIZE and
+    # DEFAULT_PAGINATION_CLASS win when set); the history rows a run's detail carries.
+    "API_PAGE_SIZE": 50,
+    "API_MAX_PAGE_SIZE": 500,
+    "API_DETAIL_HISTORY": 50,
+    # The OpenAPI schema needs the API's permission classes unless this is True.
+    "API_SCHEMA_PUBLIC": False,
 }
 
 

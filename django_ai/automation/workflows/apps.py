@@ -12,7 +12,7 @@ class WorkflowsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from . import checks, checks_celery  # noqa: F401  (registers the system checks)
+        from . import checks, checks_celery, checks_safety  # noqa: F401  (registers the system checks)
 
         # Import every installed app's workflows.py so decorated classes register themselves.
         autodiscover_modules("workflows")

@@ -79,14 +79,11 @@ def _failure(action_name: str, run_id: int, exc: ActionFailedError) -> ActionPro
 
 
 def _resolve(action_name: str, run_id: int, request: Any) -> tuple[WorkflowRun, StepSpec]:
-    run = WorkflowRun.objects.filter(pk=run_id).first()
-    if run is None:
+    run = visible_runs(request, WorkflowRun.objects.all()).filter(pk=run_id).first()
+    if run is None:  # a second query only on this path: hidden (403) or unknown (404)?
+        if WorkflowRun.objects.filter(pk=run_id).exists():
+            raise ActionProblem(403, f"You may not advance workflow run {run_id}.")
         raise ActionProblem(404, f"No workflow run with id {run_id}.")
-    runs = WorkflowRun.objects.all()
-    visible = visible_runs(request, runs)
-    # Without a visibility hook every run is visible: skip the extra query.
-    if visible is not runs and not visible.filter(pk=run_id).exists():
-        raise ActionProblem(403, f"You may not advance workflow run {run_id}.")
     spec = registry.find(run.name)
     step = find_action_step(spec, action_name) if spec is not None else None
     if step is None:

@@ -6,14 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from .. import registry
 from ..backends import get_backend
 from ..models import WorkflowRun
 from ..txn import in_user_atomic
-from . import operations, timers, waking
+from . import operations, starting, timers, waking
 from .execution import execute_step
-from .starting import new_run
+from .starting import RESERVED_START_OPTIONS, new_run
 
 
 def _settle(run: WorkflowRun | None = None) -> None:
@@ -27,22 +28,28 @@ def _settle(run: WorkflowRun | None = None) -> None:
 class Engine:
     """``engine.start()``, ``engine.signal()`` and the operations behind the run admin."""
 
-    def start(self, workflow: Any, /, **kwargs: Any) -> WorkflowRun:
+    def start(self, workflow: Any, /, *, started_by: Any = None, **kwargs: Any) -> WorkflowRun:
         """Start ``workflow`` (its name or class); ``kwargs`` go to ``create_context``.
 
+        ``started_by`` (keyword only, never passed to the Context) is the user who starts the
+        run, e.g. ``request.user``; an anonymous user counts as none. Its name is one of
+        :data:`RESERVED_START_OPTIONS`, which a Context may not use as field names.
         Safe inside the caller's transaction: nothing runs until it commits.
         """
         spec = registry.get(workflow)
         context = spec.build_context(**kwargs)
         with transaction.atomic():
-            run = new_run(spec, context)
+            run = new_run(spec, context, started_by=starting.starting_user(started_by))
         _settle(run)
         return run
 
     def signal(self, name: str, payload: dict[str, Any] | None = None, *,
-               run_id: int | None = None) -> int:
-        """Resume every run waiting for signal ``name`` (or just ``run_id``); returns the count."""
-        resumed = waking.signal_runs(name, payload, run_id)
+               run_id: int | None = None, within: QuerySet[WorkflowRun] | None = None) -> int:
+        """Resume every run waiting for signal ``name`` (or just ``run_id``); returns the count.
+
+        ``within`` limits a broadcast to those runs (e.g. the runs a user may see).
+        """
+        resumed = waking.signal_runs(name, payload, run_id, within=within)
         _settle()
         return resumed
 
@@ -84,3 +91,5 @@ class Engine:
 
 
 engine = Engine()
+
+__all__ = ["RESERVED_START_OPTIONS", "Engine", "engine"]

@@ -11,6 +11,19 @@ from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
 from .state import dispatch, enter_step, wait_until
 
+# Keyword-only options of engine.start(); never passed to the Context, so no Context field or
+# create_context() parameter may take these names (system check django_ai.E050 says so).
+RESERVED_START_OPTIONS: tuple[str, ...] = ("started_by",)
+
+
+def starting_user(user: Any) -> Any:
+    """The user to record as ``started_by``: None for no user or an anonymous one."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if getattr(user, "pk", None) is None:
+        raise ValueError(f"engine.start(started_by=...) takes a saved user, not {user!r}.")
+    return user
+
 
 def _bind_entity(run: WorkflowRun, context: BaseModel, parent: WorkflowRun | None) -> None:
     """A Context ``entity_id`` binds the run; otherwise a child inherits its parent's binding."""
@@ -29,13 +42,21 @@ def build_run(
     start_at: datetime | None = None,
     entity: tuple[str, str] | None = None,
     trigger_event_id: int | None = None,
+    started_by: Any = None,
 ) -> WorkflowRun:
-    """An unsaved run at its start step (or WAITING until ``start_at``)."""
+    """An unsaved run at its start step (or WAITING until ``start_at``).
+
+    A child run is started by whoever started its parent.
+    """
+    if started_by is None and parent is not None:
+        started_by = parent.started_by_id
     run = WorkflowRun(
         name=spec.name, version=spec.version, data=context.model_dump(mode="json"),
         status=WorkflowStatus.RUNNING, current_step=spec.start_step, parent_run=parent,
         trigger_event_id=trigger_event_id,
     )
+    if started_by is not None:
+        run.started_by_id = started_by if isinstance(started_by, int) else started_by.pk
     if entity is not None:
         run.entity_model, run.entity_id = entity
     else:

@@ -25,7 +25,8 @@ def _locked_batches(queryset: QuerySet[WorkflowRun]):
             return
 
 
-def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None) -> int:
+def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None, *,
+                within: QuerySet[WorkflowRun] | None = None) -> int:
     if payload is None:
         payload = {}
     if not isinstance(payload, dict):
@@ -33,6 +34,8 @@ def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None) -
     queryset = WorkflowRun.objects.waiting_for_signal(name)
     if run_id is not None:
         queryset = queryset.filter(pk=run_id)
+    if within is not None:  # only the runs a caller may reach (a subquery, not a list)
+        queryset = queryset.filter(pk__in=within.values("pk"))
     resumed = 0
     with transaction.atomic():
         for batch in _locked_batches(queryset):
