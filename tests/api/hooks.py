@@ -26,3 +26,7 @@ def own_or_named(queryset, request):
 def started_by_me(queryset, request):
     """Narrower than the default: staff too see only the runs they started."""
     return queryset.filter(started_by=request.user)
+
+
+def broken(queryset, request):
+    raise RuntimeError("hook exploded")
