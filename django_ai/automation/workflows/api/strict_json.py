@@ -39,14 +39,18 @@ def _int(text: str) -> int:
     return value
 
 
+def _where(path: str) -> str:
+    return f"the value at {path!r}" if path else "the body"
+
+
 def _problem_with(value: Any, path: str) -> str | None:
     if isinstance(value, str) and "\x00" in value:
-        return f"{path or 'the body'} contains a NUL character (\\u0000), which cannot be stored"
+        return f"{_where(path)} contains a NUL character (\\u0000), which cannot be stored"
     if isinstance(value, float) and not math.isfinite(value):
-        return f"{path or 'the body'} is {value}, which cannot be stored; send a finite number"
+        return f"{_where(path)} is {value}, which cannot be stored; send a finite number"
     if isinstance(value, int) and not isinstance(value, bool) and not (
             -_INT_LIMIT <= value < _INT_LIMIT):
-        return f"{path or 'the body'} is outside the 64-bit integer range that can be stored"
+        return f"{_where(path)} is outside the 64-bit integer range, so it cannot be stored"
     return None
 
 
@@ -56,14 +60,16 @@ def unstorable(value: Any, path: str = "") -> str | None:
     while stack:
         item, where, depth = stack.pop()
         if depth > MAX_DEPTH:
-            return f"{where or 'the body'} is nested more than {MAX_DEPTH} levels deep"
+            return (f"{_where(where)} is nested more than {MAX_DEPTH} levels deep, which "
+                    "cannot be stored")
         problem = _problem_with(item, where)
         if problem is not None:
             return problem
         if isinstance(item, dict):
             for key, child in item.items():
                 if "\x00" in str(key):
-                    return f"a key in {where or 'the body'} contains a NUL character (\\u0000)"
+                    return (f"a key in {_where(where)} contains a NUL character (\\u0000), "
+                            "which cannot be stored")
                 stack.append((child, f"{where}.{key}" if where else str(key), depth + 1))
         elif isinstance(item, list | tuple):
             stack.extend((child, f"{where}[{i}]", depth + 1) for i, child in enumerate(item))
