@@ -11,7 +11,10 @@ from urllib.parse import unquote, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "example-only-not-secret")
+# A demo: this fixed, public key (unless SECRET_KEY is set), DEBUG on and a demo superuser.
+# `manage.py rundemo` says so at start-up and serves 127.0.0.1 only unless told otherwise.
+DEMO_SECRET_KEY = "example-only-not-secret"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 DEBUG = os.environ.get("DEBUG", "1") == "1"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 USE_TZ = True
@@ -44,6 +47,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # X-Frame-Options: DENY, so no other site can frame the demo's pages (clickjacking).
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 TEMPLATES = [
