@@ -4,6 +4,7 @@ no traceback reaches a non-staff user whatever DEBUG is."""
 import json
 
 import pytest
+from django.conf import settings as settings_module
 
 from django_ai.automation.workflows.core import engine
 from django_ai.automation.workflows.models import WorkflowRun, WorkflowStatus
@@ -153,3 +154,20 @@ def test_a_failing_action_body_shows_its_error_to_staff_on_debug_only(tm, settin
                                         {"workflow_run_id": run.pk, "amount": 13}, format="json")
         assert response.status_code == 500
         assert ("unlucky amount" in response.json()["detail"]) is may_see
+
+
+@pytest.mark.skipif(not getattr(settings_module, "STATEZERO_INSTALLED", False),
+                    reason="StateZero is not installed (the .venv-statezero tier runs this)")
+@pytest.mark.parametrize("debug", [False, True])
+def test_statezero_shows_no_error_text_to_users(tm, settings, user, staff, debug):
+    settings.DEBUG = debug
+    run = engine.start("api_expense_approval", started_by=user)
+    settings.DJANGO_AI = {"BACKEND": "immediate", "RUN_VISIBILITY_HOOK": "tests.api.hooks.broken"}
+    body = {"workflow_run_id": run.pk, "reviewer_notes": "x", "priority": "low"}
+    response = client_for(user).post("/statezero/actions/api_submit_review/", body,
+                                     format="json")
+    assert response.status_code == 500
+    assert "hook exploded" not in response.content.decode()
+    staff_answer = client_for(staff).post("/statezero/actions/api_submit_review/", body,
+                                          format="json")
+    assert ("hook exploded" in staff_answer.content.decode()) is debug

@@ -63,7 +63,7 @@ def _step_kwargs(step: StepSpec, values: dict[str, Any], request: Any) -> dict[s
     return kwargs
 
 
-def _shows_tracebacks(request: Any) -> bool:
+def shows_tracebacks(request: Any) -> bool:
     """Error details go to staff on a DEBUG server only; never to other users."""
     user = getattr(request, "user", None)
     return bool(settings.DEBUG and user is not None and user.is_authenticated and user.is_staff)
@@ -82,7 +82,7 @@ def _failure(action_name: str, run_id: int, exc: ActionFailedError,
     logger.error("Action %r on run %s failed: %s", action_name, run_id, exc)
     detail = (f"Action {action_name!r} failed on run {run_id}; nothing was kept and the run "
               "still waits at the step.")
-    return ActionProblem(500, f"{detail}\n{exc}" if _shows_tracebacks(request) else detail)
+    return ActionProblem(500, f"{detail}\n{exc}" if shows_tracebacks(request) else detail)
 
 
 def _resolve(action_name: str, run_id: int, request: Any) -> tuple[WorkflowRun, StepSpec]:
