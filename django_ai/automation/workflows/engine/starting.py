@@ -48,15 +48,15 @@ def build_run(
 
     A child run is started by whoever started its parent.
     """
-    if started_by is None and parent is not None:
-        started_by = parent.started_by_id
     run = WorkflowRun(
         name=spec.name, version=spec.version, data=context.model_dump(mode="json"),
         status=WorkflowStatus.RUNNING, current_step=spec.start_step, parent_run=parent,
         trigger_event_id=trigger_event_id,
     )
     if started_by is not None:
-        run.started_by_id = started_by if isinstance(started_by, int) else started_by.pk
+        run.started_by_id = started_by.pk
+    elif parent is not None:
+        run.started_by_id = parent.started_by_id
     if entity is not None:
         run.entity_model, run.entity_id = entity
     else:
