@@ -24,12 +24,19 @@ from django.utils import timezone
 
 from ... import registry
 from ...engine import engine
-from ...errors import RunStateError, WorkflowError
+from ...errors import WorkflowError
 from ...models import TERMINAL_STATUSES, WorkflowRun, WorkflowStatus
 from ...specs import WorkflowSpec
 from ..graph import build_graph, to_mermaid
 from ..parsing import IntermixedParser
-from ..runinfo import parse_age, problems_in_flight, short_duration, when, why_waiting
+from ..runinfo import (
+    parse_age,
+    problems_in_flight,
+    short_duration,
+    stranded_parents,
+    when,
+    why_waiting,
+)
 
 _CHECK_BATCH = 2000
 
@@ -156,12 +163,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Run {options['run_id']} had already finished; nothing changed.")
 
     def do_retry(self, options: dict[str, Any]) -> None:
-        try:
-            engine.retry_current_step(options["run_id"])
-        except RunStateError as exc:
-            status = WorkflowRun.objects.filter(pk=options["run_id"]).values_list(
-                "status", flat=True).first()
-            raise CommandError(f"{exc} (run {options['run_id']} is {status}; nothing ran.)")
+        # A run in any other state than failed / retry backoff: RunStateError naming its
+        # status, which handle() turns into a CommandError.
+        engine.retry_current_step(options["run_id"])
         run = WorkflowRun.objects.get(pk=options["run_id"])
         self.stdout.write(f"Run {run.pk} retried at step {run.current_step!r}; now {run.status}.")
 
@@ -237,6 +241,7 @@ class Command(BaseCommand):
                 break
             for run in batch:
                 problems += problems_in_flight(run)
+            problems += stranded_parents(batch)
             seen += len(batch)
             last_id = batch[-1].pk
             if total > _CHECK_BATCH:
