@@ -128,3 +128,13 @@ def test_started_by_is_shown_and_filterable(tm, admin_client, user):
 
 def test_no_add_button(tm, admin_client):
     assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
+
+
+def test_confirmed_retry_of_a_healthy_run_runs_nothing_and_says_why(tm, admin_client):
+    run = engine.start("api_signal_wait")
+    seq = WorkflowRun.objects.get(pk=run.pk).seq
+    response = admin_client.post(CHANGELIST, confirmed("retry_runs", run), follow=True)
+    page = response.content.decode()
+    assert f"#{run.pk}" in page and "suspended" in page and "Retried 0 run(s)" in page
+    run.refresh_from_db()
+    assert (run.status, run.seq) == (WorkflowStatus.SUSPENDED, seq)

@@ -171,3 +171,13 @@ def test_statezero_shows_no_error_text_to_users(tm, settings, user, staff, debug
     staff_answer = client_for(staff).post("/statezero/actions/api_submit_review/", body,
                                           format="json")
     assert ("hook exploded" in staff_answer.content.decode()) is debug
+
+
+def test_retry_of_a_healthy_waiting_run_is_409_and_runs_nothing(tm, staff):
+    run = engine.start("api_signal_wait")
+    seq = WorkflowRun.objects.get(pk=run.pk).seq
+    response = client_for(staff).post(f"{API}/runs/{run.pk}/retry/")
+    assert response.status_code == 409
+    assert (response.json()["status"], response.json()["current_step"]) == ("suspended", "ask")
+    run.refresh_from_db()
+    assert run.seq == seq and not run.step_executions.exists()
