@@ -67,7 +67,8 @@ def test_sleep_waits_until_wake_up(tm):
 def test_retry_says_attempt_maximum_last_error_and_next_try(tm):
     run = engine.start("rules_backoff")
     display = display_of(run)
-    assert display["retry"] == {"attempt": 1, "max_attempts": 4, "last_error": "ConnectionError: down"}
+    assert display["retry"] == {"attempt": 1, "max_attempts": 4,
+                                "last_error": "ConnectionError: down"}
     assert display["wait"]["kind"] == "retry" and display["wait"]["for"] == "always_fails"
     assert display["wait"]["until"] == (tm.now + timedelta(seconds=10)).isoformat()
     tm.advance(timedelta(seconds=10))
