@@ -139,3 +139,16 @@ def test_display_endpoint_carries_a_failed_runs_error(tm, django_assert_num_quer
         body = api.get(f"{API}/runs/{run.pk}/display/").json()
     assert body["status"] == "failed"
     assert body["error"] == {"message": "ConnectionError: down", "step": "always_fails"}
+
+
+def test_a_time_machine_inside_another_hands_the_clock_back(tm):
+    from django_ai.automation.testing import time_machine
+    from django_ai.automation.workflows import clock
+
+    outer = tm.now
+    with time_machine() as inner:
+        inner.advance(timedelta(days=1))
+        assert clock.now() == outer + timedelta(days=1)
+    assert clock.now() == outer
+    run = engine.start("sample_review")  # the outer machine still runs the steps
+    assert run.status == "suspended"
