@@ -92,11 +92,13 @@ def run_python(block: Block, namespace: dict[str, Any]) -> None:
         if isinstance(node, ast.Expr) and node.end_lineno in expected and not any(
                 other.lineno == node.end_lineno and other.col_offset > node.col_offset
                 for other in tree.body):
-            value = eval(compile(ast.Expression(node.value), block.where, "eval"), namespace)
+            expression = compile(ast.Expression(node.value), block.where, "eval",
+                                 dont_inherit=True)
+            value = eval(expression, namespace)
             want = expected[node.end_lineno]
             assert value == want, f"{block.where}+{node.lineno}: got {value!r}, doc: {want!r}"
             continue
-        exec(compile(ast.Module([node], []), block.where, "exec"), namespace)
+        exec(compile(ast.Module([node], []), block.where, "exec", dont_inherit=True), namespace)
 
 
 def run_pycon(block: Block, namespace: dict[str, Any]) -> None:
