@@ -59,6 +59,19 @@ def own_registry():
     registry._workflows.update(saved)
 
 
+@pytest.fixture
+def keep_celery_app():
+    """A page that creates a Celery app makes it the current one; hand the tests' back."""
+    try:
+        from celery import _state
+    except ImportError:
+        yield
+        return
+    current = _state.get_current_app()
+    yield
+    _state._set_current_app(current)
+
+
 def call_tests(namespace: dict[str, Any], seen: set[str], fixtures: dict[str, Any]) -> None:
     """Call the pytest-style ``test_*`` functions a block defined, as pytest would."""
     for name, value in list(namespace.items()):
@@ -69,7 +82,7 @@ def call_tests(namespace: dict[str, Any], seen: set[str], fixtures: dict[str, An
 
 
 @pytest.mark.parametrize("doc", DOCS)
-def test_every_block_runs(doc, tm, own_registry):
+def test_every_block_runs(doc, tm, own_registry, keep_celery_app):
     namespace: dict[str, Any] = {"__name__": f"docs_{Path(doc).stem.replace('-', '_')}",
                                  **stubs_for(doc, tm)}
     seen: set[str] = set()
