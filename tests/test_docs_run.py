@@ -10,12 +10,15 @@ the stubs below. Blocks that cannot run in a test carry ``<!-- docs-test: skip R
 
 from __future__ import annotations
 
+import io
 import shlex
+import unittest
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import TestCase
 
 from django_ai.automation.workflows import registry
 from tests.docblocks import Block, blocks, run_pycon, run_python
@@ -73,9 +76,18 @@ def keep_celery_app():
 
 
 def call_tests(namespace: dict[str, Any], seen: set[str], fixtures: dict[str, Any]) -> None:
-    """Call the pytest-style ``test_*`` functions a block defined, as pytest would."""
+    """Run the tests a block defined: ``test_*`` functions as pytest would call them, and
+    Django ``TestCase`` classes with unittest."""
     for name, value in list(namespace.items()):
-        if name.startswith("test_") and callable(value) and name not in seen:
+        if name in seen:
+            continue
+        if isinstance(value, type) and issubclass(value, TestCase) and value is not TestCase:
+            seen.add(name)
+            result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(
+                unittest.defaultTestLoader.loadTestsFromTestCase(value))
+            problems = [text for _, text in result.failures + result.errors]
+            assert result.wasSuccessful() and result.testsRun, "\n".join(problems)
+        elif name.startswith("test_") and callable(value):
             seen.add(name)
             value(**{param: fixtures[param] for param in value.__code__.co_varnames[
                 :value.__code__.co_argcount]})
