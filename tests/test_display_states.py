@@ -152,3 +152,33 @@ def test_a_time_machine_inside_another_hands_the_clock_back(tm):
     assert clock.now() == outer
     run = engine.start("sample_review")  # the outer machine still runs the steps
     assert run.status == "suspended"
+
+
+def test_declared_titles_in_the_display_and_the_run_api(tm):
+    from django.contrib.auth.models import User
+    from pydantic import BaseModel
+
+    from django_ai.automation.workflows.core import complete, step, wait, workflow
+    from tests.api.conftest import API, client_for
+
+    @workflow("display_titled")
+    class Titled:
+        class Context(BaseModel):
+            pass
+
+        @step(start=True, title="Ask the manager")
+        def ask(self):
+            return wait.for_signal("answer")
+
+        @step(title="Record the answer")
+        def record(self):
+            return complete()
+
+    try:
+        run = engine.start("display_titled")
+        assert display_of(run)["step_title"] == "Ask the manager"
+        api = client_for(User.objects.create_user("tess", is_staff=True))
+        detail = api.get(f"{API}/runs/{run.pk}/").json()
+        assert detail["step_titles"] == {"ask": "Ask the manager", "record": "Record the answer"}
+    finally:
+        registry.unregister("display_titled")
