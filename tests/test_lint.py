@@ -131,10 +131,13 @@ def test_computed_targets_switch_off_the_reachability_warning():
 
 
 def test_system_check_reports_the_traps(traps):
-    found = {(message.id, message.level) for message in checks.run_checks()
-             if message.id and message.id.startswith("django_ai.W04")}
-    assert found == {("django_ai.W040", checks.WARNING), ("django_ai.W041", checks.WARNING),
-                     ("django_ai.W042", checks.WARNING)}
+    from django_ai.automation.workflows.checks import check_workflow_traps
+
+    assert check_workflow_traps in checks.registry.registry.get_checks()
+    found = {(message.id, message.level, message.obj) for message in check_workflow_traps()}
+    assert found == {("django_ai.W040", checks.WARNING, traps.cls),
+                     ("django_ai.W041", checks.WARNING, traps.cls),
+                     ("django_ai.W042", checks.WARNING, traps.cls)}
 
 
 def test_workflows_check_prints_the_traps(db, traps):
