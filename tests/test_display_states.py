@@ -182,3 +182,21 @@ def test_declared_titles_in_the_display_and_the_run_api(tm):
         assert detail["step_titles"] == {"ask": "Ask the manager", "record": "Record the answer"}
     finally:
         registry.unregister("display_titled")
+
+
+def test_the_reference_documents_every_key():
+    import ast
+    from pathlib import Path
+
+    from tests.docblocks import blocks
+
+    reference = Path(__file__).resolve().parents[1] / "docs" / "reference.md"
+    documented = next(ast.literal_eval(block.code) for block in blocks(reference)
+                      if block.code.lstrip().startswith("{") and '"step_title"' in block.code)
+    assert set(documented) == KEYS
+    assert set(documented["wait"]) == set(NO_WAIT) and set(documented["error"]) == set(NO_ERROR)
+    assert set(documented["retry"]) == {"attempt", "max_attempts", "last_error"}
+    table = reference.read_text()
+    for key in ["step_title", *(f"error.{k}" for k in NO_ERROR), *(f"wait.{k}" for k in NO_WAIT),
+                "retry.attempt", "retry.max_attempts", "retry.last_error"]:
+        assert f"| `{key}` |" in table, key

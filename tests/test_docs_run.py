@@ -25,7 +25,8 @@ from tests.docblocks import Block, blocks, run_pycon, run_python
 from tests.docstubs import stubs_for
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("howto-*.md"))]
+DOCS = ["README.md", "docs/reference.md",
+        *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("howto-*.md"))]
 
 
 def run_shell(block: Block) -> None:
