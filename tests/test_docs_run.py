@@ -15,9 +15,11 @@ import shlex
 import unittest
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django.test import TestCase
 
 from django_ai.automation.workflows import registry
@@ -84,8 +86,11 @@ def call_tests(namespace: dict[str, Any], seen: set[str], fixtures: dict[str, An
             continue
         if isinstance(value, type) and issubclass(value, TestCase) and value is not TestCase:
             seen.add(name)
-            result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(
-                unittest.defaultTestLoader.loadTestsFromTestCase(value))
+            # Inside this test's transaction: TestCase.tearDownClass would close the connection
+            # (PostgreSQL then loses the wrapping transaction), so closing is a no-op here.
+            with mock.patch.object(type(connections["default"]), "close", lambda self: None):
+                result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(
+                    unittest.defaultTestLoader.loadTestsFromTestCase(value))
             problems = [text for _, text in result.failures + result.errors]
             assert result.wasSuccessful() and result.testsRun, "\n".join(problems)
         elif name.startswith("test_") and callable(value):
