@@ -17,6 +17,7 @@ from ..errors import StepResultError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..runtime import activate
 from ..specs import StepSpec, WorkflowSpec
+from . import deploys
 from .finishing import error_text, fail_run
 from .outcomes import apply_result, validate_result
 from .state import bump, persist, wait_until
@@ -106,8 +107,9 @@ def execute_step(run_id: int, step_name: str, seq: int) -> bool:
                 return False
             resolved = _resolve(run)
             if isinstance(resolved, str):
-                fail_run(run, None, resolved)
+                deploys.hand_back(run, resolved)
                 return True
+            deploys.clear(run)
             run_step_body(run, *resolved)
     except AttemptFailed as failure:
         record_failed_attempt(run_id, step_name, seq, failure)
@@ -125,6 +127,7 @@ def record_failed_attempt(run_id: int, step_name: str, seq: int, failure: Attemp
         if run is None:
             return
         spec = registry.find(run.name)
+        run.unknown_code_since = None
         attempts = run.attempt + 1
         policy = spec.retry_for(step_name) if spec is not None else None
         if not failure.retryable or policy is None or attempts >= policy.max_attempts:

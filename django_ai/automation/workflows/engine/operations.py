@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .. import registry
 from ..clock import now
 from ..errors import ActionFailedError, RunStateError
 from ..models import TERMINAL_STATUSES, StepExecution, WaitKind, WorkflowRun, WorkflowStatus
+from . import kept
 from .execution import AttemptFailed, run_step_body
 from .state import bump, clear_wait, enter_step, history, persist
 
@@ -49,6 +50,7 @@ def _active_chain(run_id: int) -> list[int]:
 
 def _cancel_locked(run: WorkflowRun, reason: str) -> None:
     row = history(run, StepExecution.Status.CANCELLED, reason)
+    kept.discard(run, WorkflowStatus.CANCELLED)
     bump(run)
     clear_wait(run)
     run.status = WorkflowStatus.CANCELLED
@@ -78,6 +80,16 @@ def cancel(run_id: int, reason: str | None = None) -> bool:
 
 def retry_current_step(run_id: int) -> None:
     """Run a FAILED (or stuck) run's current step again with a fresh attempt count."""
+    try:
+        _retry_locked(run_id)
+    except IntegrityError:
+        raise RunStateError(
+            f"Run {run_id} cannot run again: its idempotency key belongs to a newer unfinished "
+            "run (IDEMPOTENCY_KEY_REUSE is on)."
+        )
+
+
+def _retry_locked(run_id: int) -> None:
     with transaction.atomic():
         run = _lock(run_id)
         if run.status in (WorkflowStatus.COMPLETED, WorkflowStatus.CANCELLED):

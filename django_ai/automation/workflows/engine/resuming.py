@@ -18,11 +18,11 @@ from pydantic import ValidationError
 
 from .. import registry
 from ..clock import now
-from ..errors import SignalPayloadError
 from ..models import StepExecution, WorkflowRun
 from ..specs import WorkflowSpec
 from . import jsonmerge
 from .finishing import fail_run
+from .payloads import merge_payload, payload_error
 from .state import dispatch, enter_step, history, make_runnable, save_run
 
 logger = logging.getLogger("django_ai.workflows")
@@ -39,23 +39,10 @@ class Resumption:
 
 
 def _merge(run: WorkflowRun, spec: WorkflowSpec, payload: dict[str, Any]) -> Resumption:
-    fields = spec.context_cls.model_fields
-    merged = spec.context_cls.model_validate(
-        {**run.data, **{key: value for key, value in payload.items() if key in fields}}
-    ).model_dump(mode="json")
-    updates = {key: merged[key] for key in payload if key in fields}
+    merged, updates = merge_payload(spec, run.data, payload)
     fast = merged == {**run.data, **updates}
     run.data = merged
     return Resumption(run, updates, fast)
-
-
-def _payload_error(run: WorkflowRun, what: str, exc: ValidationError) -> SignalPayloadError:
-    problems = "; ".join(
-        f"field {'.'.join(str(p) for p in err['loc'])!r}: {err['msg']}" for err in exc.errors()
-    )
-    return SignalPayloadError(
-        f"{what} payload does not fit run {run.pk} ({run.name}): {problems}. No run was changed."
-    )
 
 
 def prepare(runs: Iterable[WorkflowRun], payload: dict[str, Any], what: str,
@@ -71,7 +58,7 @@ def prepare(runs: Iterable[WorkflowRun], payload: dict[str, Any], what: str,
         try:
             prepared.append(_merge(run, spec, payload))
         except ValidationError as exc:
-            error = _payload_error(run, what, exc)
+            error = payload_error(run, what, exc)
             if strict:
                 raise error
             logger.warning("%s", error)

@@ -9,7 +9,8 @@ from django.db.models import Q, QuerySet
 
 from ....conf import ai_settings
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
-from . import resuming
+from . import kept, resuming
+from .kept import SignalOutcome
 
 
 def _locked_batches(queryset: QuerySet[WorkflowRun]):
@@ -25,21 +26,39 @@ def _locked_batches(queryset: QuerySet[WorkflowRun]):
             return
 
 
-def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None) -> int:
+def _signal_one(name: str, payload: dict[str, Any], run_id: int) -> SignalOutcome:
+    """Resume run ``run_id`` if it waits for ``name``; keep the signal if it is still active."""
+    with transaction.atomic():
+        # Locked by primary key alone: a step executing now holds the lock, and this waits
+        # for its commit instead of missing a wait that is about to begin.
+        run = WorkflowRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.is_finished:
+            return SignalOutcome(0)
+        if (run.status, run.wait_kind, run.waiting_for) != (
+            WorkflowStatus.SUSPENDED, WaitKind.SIGNAL, name
+        ):
+            kept.keep(run, name, payload)
+            return SignalOutcome(0, kept=1)
+        prepared = resuming.prepare([run], payload, f"Signal {name!r}", strict=True)
+        resuming.apply(prepared)
+        return SignalOutcome(len(prepared))
+
+
+def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None) -> SignalOutcome:
     if payload is None:
         payload = {}
     if not isinstance(payload, dict):
         raise TypeError(f"engine.signal({name!r}, payload=...) takes a dict, not {payload!r}.")
-    queryset = WorkflowRun.objects.waiting_for_signal(name)
     if run_id is not None:
-        queryset = queryset.filter(pk=run_id)
+        return _signal_one(name, payload, run_id)
+    queryset = WorkflowRun.objects.waiting_for_signal(name)
     resumed = 0
     with transaction.atomic():
         for batch in _locked_batches(queryset):
             prepared = resuming.prepare(batch, payload, f"Signal {name!r}", strict=True)
             resuming.apply(prepared)
             resumed += len(prepared)
-    return resumed
+    return SignalOutcome(resumed)
 
 
 def event_waiters(event_name: str, entity_model: str, entity_id: str) -> QuerySet[WorkflowRun]:

@@ -148,8 +148,15 @@ class Command(BaseCommand):
                 raise CommandError(f"The payload is not valid JSON: {exc}.")
             if not isinstance(payload, dict):
                 raise CommandError("The payload must be a JSON object, e.g. '{\"ok\": true}'.")
-        count = engine.signal(options["name"], payload, run_id=options["run"])
-        self.stdout.write(f"Signal {options['name']!r} resumed {count} run(s).")
+        outcome = engine.signal(options["name"], payload, run_id=options["run"])
+        if outcome.kept:
+            self.stdout.write(f"Run {options['run']} is not waiting for {options['name']!r} yet: "
+                              "the signal is kept for its next wait for it.")
+            return
+        self.stdout.write(f"Signal {options['name']!r} resumed {outcome} run(s).")
+        run = WorkflowRun.objects.filter(pk=options["run"]).first() if options["run"] else None
+        if run is not None and run.is_finished:
+            self.stdout.write(f"Run {run.pk} is {run.status}; no signal can reach it.")
 
     # graph and check ----------------------------------------------------------------------
     def do_graph(self, options: dict[str, Any]) -> None:
