@@ -1,0 +1,87 @@
+"""A delivery for a workflow or step this process does not know is handed back, not failed."""
+
+from datetime import timedelta
+
+import pytest
+
+from django_ai.automation.workflows import registry
+from django_ai.automation.workflows.core import engine
+from django_ai.automation.workflows.engine.deploys import next_delay
+from django_ai.automation.workflows.management.runinfo import problems_in_flight, why_waiting
+from django_ai.automation.workflows.models import WaitKind, WorkflowRun, WorkflowStatus
+
+
+@pytest.fixture
+def old_code():
+    """This process "runs the old code": it does not know ``prod_quick`` until restored."""
+    spec = registry.get("prod_quick")
+    registry.unregister("prod_quick")
+
+    def deploy() -> None:
+        registry.register(spec)
+
+    yield deploy
+    registry.register(spec)
+
+
+def test_an_unknown_workflow_is_handed_back_and_runs_once_a_process_knows_it(tm, old_code):
+    run = WorkflowRun.objects.create(name="prod_quick", current_step="only")
+    tm.advance(timedelta(seconds=0))
+    engine.execute(run.pk, "only", 0)
+    run.refresh_from_db()
+    assert (run.status, run.wait_kind) == (WorkflowStatus.WAITING, WaitKind.CODE)
+    assert "not registered in this process" in run.error and "Handed back" in run.error
+    assert run.unknown_code_since == tm.now
+    assert "Handed back" in why_waiting(run)
+    assert any("handed back since" in problem for problem in problems_in_flight(run))
+
+    tm.advance(timedelta(seconds=5))  # still unknown: handed back again, later
+    run.refresh_from_db()
+    assert run.wait_kind == WaitKind.CODE and run.wake_at > tm.now
+
+    old_code()  # the new code reaches this process
+    tm.advance(timedelta(minutes=1))
+    run.refresh_from_db()
+    assert run.status == WorkflowStatus.COMPLETED
+    assert (run.error, run.unknown_code_since) == ("", None)
+
+
+def test_the_run_fails_with_the_old_error_once_the_grace_period_is_over(tm, old_code, settings):
+    settings.DJANGO_AI = {"UNKNOWN_CODE_GRACE_SECONDS": 120}
+    run = WorkflowRun.objects.create(name="prod_quick", current_step="only")
+    engine.execute(run.pk, "only", 0)
+    tm.advance(timedelta(seconds=119))
+    run.refresh_from_db()
+    assert run.status == WorkflowStatus.WAITING
+    tm.advance(timedelta(seconds=2))
+    run.refresh_from_db()
+    assert run.status == WorkflowStatus.FAILED
+    assert "Workflow 'prod_quick' is not registered in this process." in run.error
+    assert "No process knew it for 0:02:00" in run.error
+
+
+def test_an_unknown_step_is_handed_back_too(tm):
+    run = WorkflowRun.objects.create(name="prod_early", current_step="added_later")
+    engine.execute(run.pk, "added_later", 0)
+    run.refresh_from_db()
+    assert run.wait_kind == WaitKind.CODE
+    assert "has no step 'added_later'" in run.error
+
+
+def test_a_planned_start_of_an_unknown_workflow_stays_planned(tm, old_code):
+    run = WorkflowRun.objects.create(name="prod_quick", current_step="only",
+                                     status=WorkflowStatus.WAITING, wait_kind=WaitKind.START,
+                                     wake_at=tm.now)
+    tm.advance(timedelta(seconds=0))
+    run.refresh_from_db()
+    assert (run.status, run.wait_kind) == (WorkflowStatus.WAITING, WaitKind.START)
+    assert run.unknown_code_since is not None
+    old_code()
+    tm.advance(timedelta(seconds=30))
+    run.refresh_from_db()
+    assert run.status == WorkflowStatus.COMPLETED
+
+
+def test_hand_backs_back_off():
+    delays = [next_delay(timedelta(seconds=waited)) for waited in (0, 1, 10, 100, 10_000)]
+    assert delays == [timedelta(seconds=s) for s in (1, 1, 5, 50, 60)]
