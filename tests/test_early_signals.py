@@ -157,3 +157,20 @@ def test_a_signal_committed_while_the_step_before_the_wait_executes_is_not_lost(
     assert run.data["approved"] is True
     assert run.completion_display == {"display_title": "approved"}
     assert timedelta(0) <= run.updated_at - run.created_at
+
+
+def test_the_command_shows_kept_signals_and_lists_by_key(tm):
+    from tests.test_command import run_command
+
+    run = engine.start("prod_once", idempotency_key="shop-order-3")
+    engine.start("prod_once")
+    out, _ = run_command("signal", "prod-refund", '{"order_id": 3}', "--run", str(run.pk))
+    assert "kept for its next wait" in out
+    shown, _ = run_command("show", str(run.pk))
+    assert "kept:     signal 'prod-refund'" in shown and '{"order_id": 3}' in shown
+    assert "'shop-order-3' (idempotency key)" in shown
+    listed, _ = run_command("list", "--idempotency-key", "shop-order-3")
+    assert "1 of 1 matching runs shown." in listed
+    engine.cancel(run.pk)
+    out, _ = run_command("signal", "prod-paid", "--run", str(run.pk))
+    assert f"Run {run.pk} is cancelled; no signal can reach it." in out
