@@ -38,10 +38,8 @@ class SignalOutcome(int):
     def resumed(self) -> int:
         return int(self)
 
-    def __repr__(self) -> str:
-        return f"SignalOutcome(resumed={int(self)}, kept={self.kept})"
-
-    __str__ = int.__repr__  # prints (and formats) as the plain count
+    # Shown as the plain count (a shell session prints ``1``, as it always did).
+    __repr__ = __str__ = int.__repr__
 
 
 def keep(run: WorkflowRun, name: str, payload: dict[str, Any]) -> None:
