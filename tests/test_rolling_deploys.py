@@ -11,17 +11,22 @@ from django_ai.automation.workflows.management.runinfo import problems_in_flight
 from django_ai.automation.workflows.models import WaitKind, WorkflowRun, WorkflowStatus
 
 
-@pytest.fixture
-def old_code():
-    """This process "runs the old code": it does not know ``prod_quick`` until restored."""
-    spec = registry.get("prod_quick")
-    registry.unregister("prod_quick")
+def forget(name: str):
+    """This process "runs the old code": it does not know workflow ``name`` until deployed."""
+    spec = registry.get(name)
+    registry.unregister(name)
 
     def deploy() -> None:
         registry.register(spec)
 
+    return deploy
+
+
+@pytest.fixture
+def old_code():
+    deploy = forget("prod_quick")
     yield deploy
-    registry.register(spec)
+    deploy()
 
 
 def test_an_unknown_workflow_is_handed_back_and_runs_once_a_process_knows_it(tm, old_code):
@@ -85,3 +90,37 @@ def test_a_planned_start_of_an_unknown_workflow_stays_planned(tm, old_code):
 def test_hand_backs_back_off():
     delays = [next_delay(timedelta(seconds=waited)) for waited in (0, 1, 10, 100, 10_000)]
     assert delays == [timedelta(seconds=s) for s in (1, 1, 5, 50, 60)]
+
+
+def test_a_signal_sent_by_a_process_without_the_code_is_kept_for_one_that_has_it(tm):
+    run = engine.start("prod_once")
+    deploy = forget("prod_once")
+    try:
+        outcome = engine.signal("prod-paid", {"order_id": 4}, run_id=run.pk)
+        assert (outcome, outcome.kept) == (0, 1)
+        run.refresh_from_db()
+        assert run.status == WorkflowStatus.SUSPENDED and run.unknown_code_since == tm.now
+        assert run.kept_signals[0]["payload"] == {"order_id": 4}
+        assert "not registered in this process" in run.error
+        tm.advance(timedelta(seconds=5))  # the timer fires here: still unknown, tried later
+        run.refresh_from_db()
+        assert run.status == WorkflowStatus.SUSPENDED and run.wake_at > tm.now
+    finally:
+        deploy()
+    tm.advance(timedelta(minutes=1))
+    run.refresh_from_db()
+    assert run.status == WorkflowStatus.COMPLETED
+    assert run.data["order_id"] == 4 and run.kept_signals == [] and run.error == ""
+    assert list(run.step_executions.values_list("step_name", flat=True)) == [
+        "wait_for_payment", "done"]
+
+
+def test_a_resume_step_this_process_lacks_is_kept_then_fails_after_the_grace(tm, settings):
+    settings.DJANGO_AI = {"UNKNOWN_CODE_GRACE_SECONDS": 60}
+    run = engine.start("prod_once")
+    WorkflowRun.objects.filter(pk=run.pk).update(resume_step="added_later")
+    assert engine.signal("prod-paid").kept == 1
+    tm.advance(timedelta(seconds=61))
+    run.refresh_from_db()
+    assert run.status == WorkflowStatus.FAILED
+    assert "'added_later'" in run.error and "No process knew it" in run.error

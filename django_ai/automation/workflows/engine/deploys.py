@@ -34,7 +34,7 @@ def next_delay(waited: timedelta) -> timedelta:
     return min(max(FIRST_DELAY, waited / 2), MAX_DELAY)
 
 
-def _reason(problem: str, since: datetime, deadline: datetime) -> str:
+def reason(problem: str, since: datetime, deadline: datetime) -> str:
     return (f"{problem} Handed back (rolling deploy?): tried again until another process "
             f"knows it; since {since:%Y-%m-%d %H:%M:%S} UTC, the run fails if none does by "
             f"{deadline:%Y-%m-%d %H:%M:%S} UTC.")
@@ -53,7 +53,7 @@ def hand_back(run: WorkflowRun, problem: str, *, kind: str = WaitKind.CODE) -> N
     bump(run)
     wait_until(run, kind, min(at + next_delay(at - since), deadline))
     run.unknown_code_since = since
-    run.error = _reason(problem, since, deadline)
+    run.error = reason(problem, since, deadline)
     logger.warning("Run %s (%s): %s", run.pk, run.name, run.error)
     persist(run)
 

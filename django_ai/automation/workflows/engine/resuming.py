@@ -20,8 +20,7 @@ from .. import registry
 from ..clock import now
 from ..models import StepExecution, WorkflowRun
 from ..specs import WorkflowSpec
-from . import jsonmerge
-from .finishing import fail_run
+from . import deferred, jsonmerge
 from .payloads import merge_payload, payload_error
 from .state import dispatch, enter_step, history, make_runnable, save_run
 
@@ -46,14 +45,15 @@ def _merge(run: WorkflowRun, spec: WorkflowSpec, payload: dict[str, Any]) -> Res
 
 
 def prepare(runs: Iterable[WorkflowRun], payload: dict[str, Any], what: str,
-            strict: bool) -> list[Resumption]:
+            strict: bool, set_aside: list[WorkflowRun] | None = None) -> list[Resumption]:
     """Validate the payload against every run. Strict: any misfit raises; else it is skipped."""
     prepared = []
     for run in runs:
         spec = registry.find(run.name)
-        if spec is None:
-            logger.error("%s cannot resume run %s: workflow %r is not registered",
-                         what, run.pk, run.name)
+        if spec is None:  # a rolling deploy: another process may know it
+            if deferred.defer(run, payload, f"{what} reached run {run.pk}, but workflow "
+                                            f"{run.name!r} is not registered in this process."):
+                _note(set_aside, run)
             continue
         try:
             prepared.append(_merge(run, spec, payload))
@@ -92,22 +92,30 @@ def _write_group(items: list[Resumption]) -> None:
     )
 
 
-def _drop_missing_targets(prepared: list[Resumption]) -> list[Resumption]:
-    """Fail runs whose resume step was removed from the workflow (a deploy while waiting)."""
+def _note(set_aside: list[WorkflowRun] | None, run: WorkflowRun) -> None:
+    if set_aside is not None:
+        set_aside.append(run)
+
+
+def _drop_missing_targets(prepared: list[Resumption],
+                          set_aside: list[WorkflowRun] | None) -> list[Resumption]:
+    """Set aside runs whose resume step this process does not know (a deploy while waiting):
+    another process may know it; after the grace period the run fails."""
     kept = []
     for item in prepared:
-        run = item.run
-        if run.resume_step in registry.get(run.name).steps:
+        problem = deferred.unknown_code(item.run)
+        if problem is None:
             kept.append(item)
-        else:
-            fail_run(run, registry.get(run.name),
-                     f"Cannot resume at step {run.resume_step!r}: the workflow no longer has it.")
+        elif deferred.defer(item.run, item.updates, problem):
+            _note(set_aside, item.run)
     return kept
 
 
-def apply(prepared: list[Resumption]) -> None:
-    """Advance every prepared run past its wait and write the batch."""
-    prepared = _drop_missing_targets(prepared)
+def apply(prepared: list[Resumption], set_aside: list[WorkflowRun] | None = None) -> int:
+    """Advance every prepared run past its wait and write the batch; returns how many.
+
+    Runs this process cannot resume are set aside (and added to ``set_aside``)."""
+    prepared = _drop_missing_targets(prepared, set_aside)
     rows = [row for item in prepared if (row := _advance(item.run)) is not None]
     groups: dict[tuple[Any, ...], list[Resumption]] = defaultdict(list)
     for item in prepared:
@@ -120,3 +128,4 @@ def apply(prepared: list[Resumption]) -> None:
     StepExecution.objects.bulk_create(rows)
     for item in prepared:
         dispatch(item.run)
+    return len(prepared)

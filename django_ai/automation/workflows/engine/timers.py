@@ -15,7 +15,7 @@ from ....conf import ai_settings
 from .. import registry
 from ..clock import now
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
-from . import deploys, kept
+from . import deferred, deploys, kept
 from .finishing import fail_run
 from .state import bump, dispatch, enter_step, history, make_runnable, persist
 
@@ -41,6 +41,8 @@ def register_timer_source(source: TimerSource) -> None:
 
 
 def _timed_out(run: WorkflowRun) -> None:
+    if deferred.resume_deferred(run):
+        return  # not a timeout: a signal or event kept during a rolling deploy
     spec = registry.find(run.name)
     what = f"{run.wait_kind} {run.waiting_for!r}"
     rows = []

@@ -39,9 +39,9 @@ def _signal_one(name: str, payload: dict[str, Any], run_id: int) -> SignalOutcom
         ):
             kept.keep(run, name, payload)
             return SignalOutcome(0, kept=1)
-        prepared = resuming.prepare([run], payload, f"Signal {name!r}", strict=True)
-        resuming.apply(prepared)
-        return SignalOutcome(len(prepared))
+        set_aside: list[WorkflowRun] = []
+        prepared = resuming.prepare([run], payload, f"Signal {name!r}", True, set_aside)
+        return SignalOutcome(resuming.apply(prepared, set_aside), kept=len(set_aside))
 
 
 def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None) -> SignalOutcome:
@@ -53,12 +53,12 @@ def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None) -
         return _signal_one(name, payload, run_id)
     queryset = WorkflowRun.objects.waiting_for_signal(name)
     resumed = 0
+    set_aside: list[WorkflowRun] = []  # runs kept for a process that knows their code
     with transaction.atomic():
         for batch in _locked_batches(queryset):
-            prepared = resuming.prepare(batch, payload, f"Signal {name!r}", strict=True)
-            resuming.apply(prepared)
-            resumed += len(prepared)
-    return SignalOutcome(resumed)
+            prepared = resuming.prepare(batch, payload, f"Signal {name!r}", True, set_aside)
+            resumed += resuming.apply(prepared, set_aside)
+    return SignalOutcome(resumed, kept=len(set_aside))
 
 
 def event_waiters(event_name: str, entity_model: str, entity_id: str) -> QuerySet[WorkflowRun]:
@@ -79,6 +79,5 @@ def wake_for_event(
     with transaction.atomic():
         for batch in _locked_batches(event_waiters(event_name, entity_model, str(entity_id))):
             prepared = resuming.prepare(batch, data, f"Event {event_name!r}", strict=False)
-            resuming.apply(prepared)
-            resumed += len(prepared)
+            resumed += resuming.apply(prepared)
     return resumed
