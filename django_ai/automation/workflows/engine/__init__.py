@@ -40,11 +40,11 @@ class Engine:
         if idempotency_key is not None:
             idempotency_key = idempotency.check_key(spec.name, idempotency_key)
         context = spec.build_context(**kwargs)
-        with transaction.atomic():
-            if idempotency_key is None:
+        if idempotency_key is None:
+            with transaction.atomic():
                 run = new_run(spec, context)
-            else:
-                run = idempotency.start_once(spec, context, idempotency_key)
+        else:  # its own transaction, or a savepoint inside the caller's
+            run = idempotency.start_once(spec, context, idempotency_key)
         _settle(run)
         return run
 

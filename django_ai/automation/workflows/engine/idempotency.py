@@ -53,9 +53,9 @@ class _KeySpent(Exception):
 def start_once(spec: WorkflowSpec, context: BaseModel, key: str) -> WorkflowRun:
     """The run of ``key``: a new one, or the one an earlier start with ``key`` created.
 
-    Runs inside the caller's transaction; the INSERT gets a savepoint of its own so that a
-    refused duplicate leaves the caller's transaction usable, and rolling it back also drops
-    the new run's hand-off.
+    The INSERT and the check run in one atomic block: a transaction of their own, or a
+    savepoint inside the caller's transaction, so that a refused duplicate leaves the caller's
+    transaction usable; rolling the block back also drops the new run's hand-off.
     """
     reuse = bool(ai_settings()["IDEMPOTENCY_KEY_REUSE"])
     try:
