@@ -124,3 +124,29 @@ def test_concurrent_starts_with_one_key_create_exactly_one_run():
     assert not errors, errors
     assert WorkflowRun.objects.filter(name="prod_once").count() == 1
     assert got == [WorkflowRun.objects.get().pk] * callers
+
+
+def test_checks_flag_reserved_context_fields_and_unknown_api_start_workflows(settings):
+    from pydantic import BaseModel
+
+    from django_ai.automation.workflows import registry
+    from django_ai.automation.workflows.checks import check_api_start, check_reserved_context_fields
+    from django_ai.automation.workflows.core import complete, step, workflow
+
+    @workflow("prod_reserved_field")
+    class Reserved:
+        class Context(BaseModel):
+            idempotency_key: str = ""
+
+        @step(start=True)
+        def only(self):
+            return complete()
+
+    try:
+        warnings = check_reserved_context_fields()
+        assert [w.id for w in warnings] == ["django_ai.W040"]
+        assert "prod_reserved_field" in warnings[0].msg and "idempotency_key" in warnings[0].msg
+    finally:
+        registry.unregister("prod_reserved_field")
+    settings.DJANGO_AI = {"API_START": {"prod_once": [], "no_such_flow": []}}
+    assert [e.id for e in check_api_start()] == ["django_ai.E041"]
