@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 
 from django_ai.automation.workflows import registry
 from django_ai.automation.workflows.core import engine
@@ -124,3 +125,15 @@ def test_a_resume_step_this_process_lacks_is_kept_then_fails_after_the_grace(tm,
     run.refresh_from_db()
     assert run.status == WorkflowStatus.FAILED
     assert "'added_later'" in run.error and "No process knew it" in run.error
+
+
+def test_an_early_signal_to_a_run_of_unknown_code_is_kept_and_validated_later(tm):
+    with transaction.atomic():  # the run stays at its first step until the block ends
+        run = engine.start("prod_early")
+        deploy = forget("prod_early")
+        try:
+            assert engine.signal("prod-approve", {"approved": True}, run_id=run.pk).kept == 1
+        finally:
+            deploy()
+    run.refresh_from_db()
+    assert run.status == WorkflowStatus.COMPLETED and run.data["approved"] is True

@@ -44,11 +44,16 @@ class SignalOutcome(int):
 
 def keep(run: WorkflowRun, name: str, payload: dict[str, Any]) -> None:
     """Validate ``payload`` against the run's Context now and keep it (the run is locked)."""
-    spec = registry.get(run.name)
-    try:
-        _merged, updates = merge_payload(spec, run.data, payload)
-    except ValidationError as exc:
-        raise payload_error(run, f"Signal {name!r}", exc)
+    spec = registry.find(run.name)
+    if spec is None:  # a rolling deploy: the process that takes the signal validates it
+        logger.warning("Run %s: signal %r kept without validation: workflow %r is not "
+                       "registered in this process", run.pk, name, run.name)
+        updates = payload
+    else:
+        try:
+            _merged, updates = merge_payload(spec, run.data, payload)
+        except ValidationError as exc:
+            raise payload_error(run, f"Signal {name!r}", exc)
     run.kept_signals = [*run.kept_signals,
                         {"name": name, "payload": updates, "kept_at": now().isoformat()}]
     # updated_at is left alone: it tells recovery how long a RUNNING run went untouched.
