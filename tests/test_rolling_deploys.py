@@ -137,3 +137,15 @@ def test_an_early_signal_to_a_run_of_unknown_code_is_kept_and_validated_later(tm
             deploy()
     run.refresh_from_db()
     assert run.status == WorkflowStatus.COMPLETED and run.data["approved"] is True
+
+
+def test_the_previous_release_can_still_insert_runs_after_the_migration(db):
+    """During a rolling deploy old processes insert runs without the columns added here."""
+    new = {"idempotency_key", "kept_signals", "unknown_code_since"}
+    fields = [field for field in WorkflowRun._meta.concrete_fields
+              if field.name not in new and not field.primary_key]
+    run = WorkflowRun(name="prod_quick", current_step="only")
+    WorkflowRun._base_manager._insert([run], fields=fields)
+    stored = WorkflowRun.objects.get(name="prod_quick")
+    assert (stored.idempotency_key, stored.kept_signals, stored.unknown_code_since) == ("", [],
+                                                                                       None)

@@ -88,9 +88,11 @@ class WorkflowRun(models.Model):
     # The event occurrence that planned this run, when an event workflow started it.
     trigger_event_id = models.BigIntegerField(null=True, blank=True)
     # engine.start(..., idempotency_key=...): unique per workflow name (see Meta); "" = none.
-    idempotency_key = models.CharField(max_length=200, blank=True, default="")
+    # New columns have database defaults: during a rolling deploy, processes still on the
+    # previous release insert runs without them.
+    idempotency_key = models.CharField(max_length=200, blank=True, default="", db_default="")
     # Signals sent to this run before it waited for them: [{"name", "payload", "kept_at"}].
-    kept_signals = models.JSONField(default=list, blank=True)
+    kept_signals = models.JSONField(default=list, blank=True, db_default=[])
     # When a delivery first met code this process lacks (rolling deploys); None otherwise.
     unknown_code_since = models.DateTimeField(null=True, blank=True)
 
