@@ -149,3 +149,18 @@ def test_the_previous_release_can_still_insert_runs_after_the_migration(db):
     stored = WorkflowRun.objects.get(name="prod_quick")
     assert (stored.idempotency_key, stored.kept_signals, stored.unknown_code_since) == ("", [],
                                                                                        None)
+
+
+def test_workflows_check_lists_handed_back_runs(tm, old_code):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    run = WorkflowRun.objects.create(name="prod_quick", current_step="only")
+    engine.execute(run.pk, "only", 0)
+    err = StringIO()
+    with pytest.raises(CommandError, match="problem"):
+        call_command("workflows", "check", stdout=StringIO(), stderr=err)
+    assert f"run {run.pk} (prod_quick): handed back since" in err.getvalue()
+    assert "not registered in this process" in err.getvalue()

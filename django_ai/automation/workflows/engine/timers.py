@@ -91,8 +91,6 @@ def fire(run: WorkflowRun) -> None:
         _timed_out(run)
 
 
-
-
 def _resume_sleepers(runs: list[WorkflowRun]) -> None:
     """Make ended sleeps and retry waits runnable with one UPDATE for the whole batch."""
     WorkflowRun.objects.filter(pk__in=[run.pk for run in runs]).update(
