@@ -174,3 +174,16 @@ def test_the_command_shows_kept_signals_and_lists_by_key(tm):
     engine.cancel(run.pk)
     out, _ = run_command("signal", "prod-paid", "--run", str(run.pk))
     assert f"Run {run.pk} is cancelled; no signal can reach it." in out
+
+
+def test_an_answer_sent_after_the_timeout_is_taken_by_the_next_wait(tm):
+    run = engine.start("prod_nudge")
+    tm.advance(timedelta(hours=1, seconds=1))  # timed out: the nudge is being sent
+    run.refresh_from_db()
+    assert (run.current_step, run.status) == ("nudge", WorkflowStatus.WAITING)
+    outcome = engine.signal("prod-answer", {"answer": "yes"}, run_id=run.pk)
+    assert (outcome, outcome.kept) == (0, 1)
+    tm.advance(timedelta(minutes=10))
+    run.refresh_from_db()
+    assert run.status == WorkflowStatus.COMPLETED
+    assert run.completion_display == {"display_title": "answer: yes"}
