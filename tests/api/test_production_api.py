@@ -101,3 +101,12 @@ def test_a_signal_to_a_finished_run_is_409(tm, staff):
                                       format="json")
     assert response.status_code == 409
     assert response.json()["status"] == "completed" and "cannot reach" in response.json()["detail"]
+
+
+def test_the_openapi_schema_documents_the_start_endpoint(tm, api):
+    pytest.importorskip("drf_spectacular", reason="drf-spectacular (dev extra) not installed")
+    schema = api.get(f"{API}/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = schema["paths"]["/start/{name}/"]["post"]
+    assert {"200", "201", "400", "404"} <= set(operation["responses"])
+    assert {"name": "Idempotency-Key", "in": "header"} in [
+        {"name": p["name"], "in": p["in"]} for p in operation["parameters"]]

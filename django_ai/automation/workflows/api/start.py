@@ -21,7 +21,7 @@ from .. import registry
 from ..engine import engine
 from ..errors import WorkflowError
 from ..models import WorkflowRun
-from .openapi import document, view_schema
+from .openapi import document, header_parameters, view_schema
 from .permissions import _load, api_permissions, deny, visible_runs
 from .serializers import RunDetailSerializer
 
@@ -62,6 +62,9 @@ class StartView(APIView):
                            f"You may not start workflow {self.kwargs['name']!r}.")
 
     @document(request={"type": "object"},
+              parameters=header_parameters(Idempotency_Key=(
+                  "At most one run per workflow and key: a repeated request returns the run "
+                  "the first one started (200) instead of starting another.")),
               responses={200: RunDetailSerializer, 201: RunDetailSerializer, 400: None,
                          403: None, 404: None, 409: None})
     def post(self, request: Request, name: str) -> Response:
