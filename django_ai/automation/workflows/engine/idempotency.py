@@ -41,7 +41,7 @@ def _existing(spec: WorkflowSpec, key: str, *, finished: bool | None = None) -> 
 
 
 def _mark(run: WorkflowRun, duplicate: bool) -> WorkflowRun:
-    run.is_duplicate_start = duplicate  # type: ignore[attr-defined]
+    run.is_duplicate_start = duplicate
     return run
 
 
