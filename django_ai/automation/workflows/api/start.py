@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from ....conf import ai_settings
 from .. import registry
 from ..engine import engine
-from ..errors import WorkflowError
+from ..errors import ContextError, WorkflowError
 from ..models import WorkflowRun
 from .openapi import document, header_parameters, view_schema
 from .permissions import _load, api_permissions, deny, visible_runs
@@ -76,6 +76,10 @@ class StartView(APIView):
             run = engine.start(name, idempotency_key=key, **request.data)
         except PydanticValidationError as exc:
             raise ValidationError(_field_errors(exc))
+        except ContextError as exc:  # the engine names the workflow; the fields are kept apart
+            cause = exc.__cause__
+            fields = _field_errors(cause) if isinstance(cause, PydanticValidationError) else {}
+            raise ValidationError({**fields, "non_field_errors": [str(exc)]})
         except (TypeError, ValueError, WorkflowError) as exc:
             raise ValidationError({"non_field_errors": [str(exc)]})
         if run.is_duplicate_start and not self._may_see(run):

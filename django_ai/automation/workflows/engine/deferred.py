@@ -15,10 +15,12 @@ from pydantic import ValidationError
 
 from .. import registry
 from ..clock import now
+from ..errors import ContextError
 from ..models import StepExecution, WorkflowRun
+from .contextdata import dump_context, fingerprint
 from .deploys import grace, next_delay, reason
 from .finishing import fail_run
-from .payloads import merge_payload
+from .payloads import merged_context
 from .state import dispatch, enter_step, history, make_runnable, persist, save_run
 
 
@@ -82,9 +84,12 @@ def resume_deferred(run: WorkflowRun) -> bool:
         return True
     spec = registry.get(run.name)
     run.kept_signals = [i for i in run.kept_signals if i is not item]
-    try:
-        run.data, _updates = merge_payload(spec, run.data, item.get("payload") or {})
-    except ValidationError:  # the new code's Context rejects it: back to waiting, as for events
+    try:  # as a live payload: keys the Context holds, validated, storable (SPEC 10)
+        context = merged_context(spec, run.data, item.get("payload") or {})
+        run.data = dump_context(context, f"Payload kept for run {run.pk} ({run.name})")
+        run.context_fingerprint = fingerprint(spec.context_cls)
+    except (ValidationError, ContextError):  # the new code's Context rejects it: back to
+        # waiting, as for an event whose data does not fit
         _restore_timeout(run, item)
         save_run(run)
         dispatch(run)

@@ -15,10 +15,20 @@ from pydantic import ValidationError
 
 from .. import registry
 from ..clock import now
+from ..errors import ContextError, SignalPayloadError, UnstorableValueError
 from ..models import StepExecution, WorkflowRun
 from ..specs import StepSpec, WorkflowSpec
-from .payloads import merge_payload, payload_error
+from .contextdata import dump_context, fingerprint
+from .payloads import (
+    held_keys,
+    merged_context,
+    payload_error,
+    unheld_error,
+    unheld_keys,
+    updates_of,
+)
 from .state import dispatch, enter_step, history, persist
+from .storable import check_storable
 
 logger = logging.getLogger("django_ai.workflows")
 
@@ -42,18 +52,36 @@ class SignalOutcome(int):
     __repr__ = __str__ = int.__repr__
 
 
+def checked_updates(run: WorkflowRun, spec: WorkflowSpec, name: str,
+                    payload: dict[str, Any]) -> dict[str, Any]:
+    """The Context fields ``payload`` sets, checked as a live signal to this one run is: every
+    key declared by the Context, the merge valid, the values storable. Raises
+    ``SignalPayloadError``; nothing is kept then."""
+    what = f"Signal {name!r}"
+    unheld = unheld_keys(spec, payload)
+    if unheld:
+        raise unheld_error(what, unheld, f"run {run.pk}'s Context")
+    held = held_keys(spec, payload)
+    try:
+        updates = updates_of(merged_context(spec, run.data, payload, held).model_dump(mode="json"),
+                             held)
+        check_storable(updates, f"{what} payload for run {run.pk} ({run.name})")
+    except ValidationError as exc:
+        raise payload_error(run, what, exc)
+    except UnstorableValueError as exc:
+        raise SignalPayloadError(f"{exc} No run was changed.")
+    return updates
+
+
 def keep(run: WorkflowRun, name: str, payload: dict[str, Any]) -> None:
-    """Validate ``payload`` against the run's Context now and keep it (the run is locked)."""
+    """Check ``payload`` against the run's Context now and keep it (the run is locked)."""
     spec = registry.find(run.name)
-    if spec is None:  # a rolling deploy: the process that takes the signal validates it
+    if spec is None:  # a rolling deploy: the process that takes the signal checks it
         logger.warning("Run %s: signal %r kept without validation: workflow %r is not "
                        "registered in this process", run.pk, name, run.name)
         updates = payload
     else:
-        try:
-            _merged, updates = merge_payload(spec, run.data, payload)
-        except ValidationError as exc:
-            raise payload_error(run, f"Signal {name!r}", exc)
+        updates = checked_updates(run, spec, name, payload)
     run.kept_signals = [*run.kept_signals,
                         {"name": name, "payload": updates, "kept_at": now().isoformat()}]
     # updated_at is left alone: it tells recovery how long a RUNNING run went untouched.
@@ -87,10 +115,9 @@ def consume(run: WorkflowRun, spec: WorkflowSpec, step: StepSpec, name: str) -> 
     go straight to the step after the wait (no suspension). False when none was kept."""
     rows = []
     while (item := _take(run, name)) is not None:
-        try:
-            run.data, _updates = merge_payload(spec, run.data, item.get("payload") or {})
-        except ValidationError as exc:  # the step changed the Context since the signal came
-            rows.append(_discard_row(run, item, f"its payload no longer fits: {exc}"))
+        why = _merge_kept(run, spec, step, item.get("payload") or {})
+        if why:  # the step changed the Context since the signal came, say
+            rows.append(_discard_row(run, item, why))
             continue
         rows.append(history(run, StepExecution.Status.COMPLETED))
         enter_step(run, spec, spec.step_after(step.name) or "")
@@ -99,6 +126,25 @@ def consume(run: WorkflowRun, spec: WorkflowSpec, step: StepSpec, name: str) -> 
     if rows:
         StepExecution.objects.bulk_create(rows)
     return False
+
+
+def _merge_kept(run: WorkflowRun, spec: WorkflowSpec, step: StepSpec,
+                payload: dict[str, Any]) -> str:
+    """Merge a kept payload into ``run.data`` as a live signal's is (held keys, validated, dumped
+    with ``dump_context``, fingerprint written); why it cannot be, or "" when merged."""
+    unheld = unheld_keys(spec, payload)  # only a payload kept unvalidated (rolling deploy)
+    if unheld:
+        return f"payload key(s) {', '.join(map(repr, unheld))} are not fields of its Context."
+    where = f"Signal kept for step {step.name!r} of workflow {spec.name!r}"
+    try:
+        data = dump_context(merged_context(spec, run.data, payload), where)
+    except ValidationError as exc:
+        return f"its payload no longer fits: {exc}"
+    except ContextError as exc:
+        return str(exc)
+    run.data = data
+    run.context_fingerprint = fingerprint(spec.context_cls)
+    return ""
 
 
 def discard(run: WorkflowRun, outcome: str) -> None:

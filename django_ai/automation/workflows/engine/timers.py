@@ -15,7 +15,7 @@ from ....conf import ai_settings
 from .. import registry
 from ..clock import now
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
-from . import deferred, deploys, kept
+from . import deferred, deploys, kept, tries
 from .finishing import fail_run
 from .state import bump, dispatch, enter_step, history, make_runnable, persist
 
@@ -142,7 +142,10 @@ def recover_lost(at: datetime) -> int:
         for run in stuck:
             logger.warning("Run %s looked lost at step %r; delivering it again",
                            run.pk, run.current_step)
+            lost_before = run.redeliveries
             bump(run)
+            run.redeliveries = lost_before
+            tries.mark_lost(run)  # the tries that follow count towards giving up
             persist(run)
     return len(stuck)
 

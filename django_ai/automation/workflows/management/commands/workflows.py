@@ -27,7 +27,14 @@ from ...errors import WorkflowError
 from ...models import TERMINAL_STATUSES, WorkflowRun, WorkflowStatus
 from ...specs import WorkflowSpec
 from ..graph import build_graph, to_mermaid
-from ..runinfo import parse_age, problems_in_flight, short_duration, when, why_waiting
+from ..runinfo import (
+    parse_age,
+    problems_in_flight,
+    short_duration,
+    stranded_parents,
+    when,
+    why_waiting,
+)
 
 _CHECK_BATCH = 2000
 
@@ -224,6 +231,7 @@ class Command(BaseCommand):
                 break
             for run in batch:
                 problems += problems_in_flight(run)
+            problems += stranded_parents(batch)
             seen += len(batch)
             last_id = batch[-1].pk
             if total > _CHECK_BATCH:

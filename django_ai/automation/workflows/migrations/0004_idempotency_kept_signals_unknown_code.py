@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('django_ai_workflows', '0002_hot_updates_and_ordered_waiters'),
+        ('django_ai_workflows', '0003_run_tries_fingerprint_protect_child'),
     ]
 
     operations = [
