@@ -253,4 +253,4 @@ def test_the_signals_snippet_pasted_in_order_is_flagged(own_registry):
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec", dont_inherit=True), {"__name__": "pasted", **assumed()})
     found = {(finding.id, finding.step) for finding in lint(registry.get("pasted_signals"))}
-    assert ("django_ai.W040", "wait_with_timeout") in found
+    assert ("django_ai.W050", "wait_with_timeout") in found

@@ -1,4 +1,4 @@
-"""``workflows check`` and the system checks flag the traps of issue 11 (W040, W041, W042)."""
+"""``workflows check`` and the system checks flag the traps of issue 11 (W050, W051, W052)."""
 
 from datetime import timedelta
 from io import StringIO
@@ -73,9 +73,9 @@ def by_id(spec):
 
 
 def test_each_trap_is_found_once(traps):
-    assert by_id(traps) == {("django_ai.W040", "ask"), ("django_ai.W041", "hold"),
-                            ("django_ai.W042", "orphan")}
-    message = str(next(f for f in lint(traps) if f.id == "django_ai.W040"))
+    assert by_id(traps) == {("django_ai.W050", "ask"), ("django_ai.W051", "hold"),
+                            ("django_ai.W052", "orphan")}
+    message = str(next(f for f in lint(traps) if f.id == "django_ai.W050"))
     assert "workflow 'lint_traps', step 'ask'" in message and "'send_final_notice'" in message
 
 
@@ -135,9 +135,9 @@ def test_system_check_reports_the_traps(traps):
 
     assert check_workflow_traps in checks.registry.registry.get_checks()
     found = {(message.id, message.level, message.obj) for message in check_workflow_traps()}
-    assert found == {("django_ai.W040", checks.WARNING, traps.cls),
-                     ("django_ai.W041", checks.WARNING, traps.cls),
-                     ("django_ai.W042", checks.WARNING, traps.cls)}
+    assert found == {("django_ai.W050", checks.WARNING, traps.cls),
+                     ("django_ai.W051", checks.WARNING, traps.cls),
+                     ("django_ai.W052", checks.WARNING, traps.cls)}
 
 
 def test_workflows_check_prints_the_traps(db, traps):
@@ -145,8 +145,8 @@ def test_workflows_check_prints_the_traps(db, traps):
     with pytest.raises(Exception, match="1 problem"):  # the missing on_timeout step
         call_command("workflows", "check", "lint_traps", stdout=StringIO(), stderr=err)
     text = err.getvalue()
-    assert "warning (django_ai.W040): workflow 'lint_traps', step 'ask'" in text
-    assert "warning (django_ai.W042): workflow 'lint_traps', step 'orphan'" in text
+    assert "warning (django_ai.W050): workflow 'lint_traps', step 'ask'" in text
+    assert "warning (django_ai.W052): workflow 'lint_traps', step 'orphan'" in text
     assert "leads to 'nowhere'" in text
 
 

@@ -38,7 +38,7 @@ def _awaited(run: WorkflowRun, step: StepSpec | None) -> str:
     kind = run.wait_kind
     if kind == "action":
         return step.action.name if step is not None and step.action is not None else ""
-    if kind in ("sleep", "retry", "start"):
+    if kind in ("sleep", "retry", "start", "code"):
         return run.current_step
     return run.waiting_for  # a signal or event name, or the child workflow's name
 

@@ -42,7 +42,8 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkflowRun
         fields = ["id", "name", "version", "status", "current_step", "progress", "error",
-                  "wake_at", "parent_run_id", "created_at", "updated_at", "finished_at"]
+                  "wake_at", "parent_run_id", "idempotency_key", "created_at", "updated_at",
+                  "finished_at"]
         read_only_fields = fields
 
 
@@ -56,7 +57,7 @@ class RunDetailSerializer(RunSerializer):
     class Meta(RunSerializer.Meta):
         fields = [*RunSerializer.Meta.fields, "data", "wait_kind", "waiting_for",
                   "completion_display", "waiting_display", "current_step_display", "history",
-                  "step_titles"]
+                  "kept_signals", "step_titles"]
         read_only_fields = fields
 
     def get_step_titles(self, run: WorkflowRun) -> dict[str, str]:

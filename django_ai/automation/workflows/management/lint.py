@@ -1,10 +1,10 @@
 """Shapes that run but rarely do what was meant, found statically like ``workflows graph``.
 
-- ``W040`` a returned wait whose step written next is also its ``on_timeout`` target: the answer
+- ``W050`` a returned wait whose step written next is also its ``on_timeout`` target: the answer
   and the timeout then lead to the same step, so a real answer looks like a timeout;
-- ``W041`` a wait whose ``on_timeout`` names no step of the workflow (the run would fail when
+- ``W051`` a wait whose ``on_timeout`` names no step of the workflow (the run would fail when
   the timeout fires);
-- ``W042`` a step that no step can reach (skipped when a target is computed at run time or a
+- ``W052`` a step that no step can reach (skipped when a target is computed at run time or a
   step's source cannot be read, since any step might then be reached).
 
 ``workflows check`` prints these as warnings and the system check framework reports them with
@@ -54,12 +54,12 @@ def _timeout_findings(spec: WorkflowSpec, step: str) -> list[Finding]:
         if timeout is None:
             continue
         if timeout not in spec.steps:
-            found.append(Finding("django_ai.W041", spec.name, step,
+            found.append(Finding("django_ai.W051", spec.name, step,
                                  f"{call}(on_timeout={timeout!r}) names no step of this workflow "
                                  f"(its steps: {', '.join(spec.step_order)})."))
         elif returned and timeout == after:
             found.append(Finding(
-                "django_ai.W040", spec.name, step,
+                "django_ai.W050", spec.name, step,
                 f"the returned {call}() resumes at the step written next, {after!r}, which is "
                 "also its on_timeout target: an answer and a timeout lead to the same step. "
                 "Write the step that handles the answer directly below the waiting step."))
@@ -77,7 +77,7 @@ def _unreachable(spec: WorkflowSpec) -> list[Finding]:
             if edge.source == source and edge.target in spec.steps and edge.target not in reached:
                 reached.add(edge.target)
                 frontier.append(edge.target)
-    return [Finding("django_ai.W042", spec.name, step,
+    return [Finding("django_ai.W052", spec.name, step,
                     "no step leads here (no goto, wait, on_timeout or on_complete names it), "
                     "so it never runs.")
             for step in spec.step_order if step not in reached]

@@ -61,7 +61,7 @@
   // What a wait is, in words, from display.wait and display.retry (present in every state).
   const WAIT_TITLES = { signal: "Waiting for a signal", event: "Waiting for an event",
     action: "Waiting for a form", subflow: "Waiting for a subworkflow", sleep: "Sleeping",
-    retry: "Retrying soon", start: "Planned start" };
+    retry: "Retrying soon", start: "Planned start", code: "Waiting for a deploy" };
 
   function waitingText(display) {
     const wait = display.wait, retry = display.retry, until = clock(wait.until);
@@ -75,6 +75,8 @@
       case "retry": return "Attempt " + retry.attempt + " of " + retry.max_attempts + " failed: " +
         retry.last_error.replace(/\.$/, "") + "; next try at " + until + ".";
       case "start": return "This run is planned: " + quoted(display.step_title) + " starts at " + until + ".";
+      case "code": return "This server does not have the code of " + quoted(display.step_title) +
+        " yet (a deploy is rolling out); trying again at " + until + ".";
       default: return "Step " + quoted(display.step_title) + " is waiting.";
     }
   }
