@@ -200,3 +200,16 @@ def test_the_reference_documents_every_key():
     for key in ["step_title", *(f"error.{k}" for k in NO_ERROR), *(f"wait.{k}" for k in NO_WAIT),
                 "retry.attempt", "retry.max_attempts", "retry.last_error"]:
         assert f"| `{key}` |" in table, key
+
+
+def test_a_rolling_deploy_hand_back_is_a_wait_for_code(tm):
+    from django_ai.automation.workflows.engine import deploys
+
+    run = engine.start("sample_review")
+    with transaction.atomic():
+        locked = WorkflowRun.objects.select_for_update().get(pk=run.pk)
+        deploys.hand_back(locked, "No step 'wait_for_review' in this process.")
+    display = display_of(run)
+    assert display["status"] == "waiting"
+    assert display["wait"]["kind"] == "code" and display["wait"]["for"] == "wait_for_review"
+    assert display["wait"]["until"] is not None and display["error"] == NO_ERROR
