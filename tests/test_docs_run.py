@@ -32,7 +32,7 @@ DOCS = ["README.md", "docs/reference.md",
 
 
 def run_shell(block: Block) -> None:
-    for line in block.code.splitlines():
+    for line in block.code.replace("\\\n", " ").splitlines():  # join continued lines
         line = line.split("  #")[0].strip()
         if not line or line.startswith("#"):
             continue
