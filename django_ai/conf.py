@@ -44,6 +44,15 @@ DEFAULTS: dict[str, Any] = {
     "API_DETAIL_HISTORY": 50,
     # The OpenAPI schema needs the API's permission classes unless this is True.
     "API_SCHEMA_PUBLIC": False,
+    # engine.start(..., idempotency_key=K) after the run of K finished: False returns that
+    # finished run (the key is spent for good); True starts a new run under the same key.
+    "IDEMPOTENCY_KEY_REUSE": False,
+    # REST start endpoint (POST start/<workflow>/): off unless the workflow is listed here,
+    # mapped to extra permission classes on top of API_PERMISSION_CLASSES ([] for none).
+    "API_START": {},
+    # Rolling deploys: a delivery of a workflow or step this process does not know is handed
+    # back and tried again (another worker may know it) for this long before the run fails.
+    "UNKNOWN_CODE_GRACE_SECONDS": 900,
 }
 
 

@@ -73,10 +73,10 @@ SQLITE = "django.db.backends.sqlite3"
 
 def test_a_sqlite_file_without_immediate_transactions_is_flagged(monkeypatch):
     assert check_with(monkeypatch, default={"ENGINE": SQLITE, "NAME": "/srv/db.sqlite3"}) == [
-        "django_ai.W051"]
+        "django_ai.W060"]
     assert check_with(monkeypatch, default={"ENGINE": SQLITE, "NAME": "db.sqlite3",
                                             "OPTIONS": {"transaction_mode": "DEFERRED"}}) == [
-        "django_ai.W051"]
+        "django_ai.W060"]
 
 
 def test_immediate_memory_and_postgresql_pass(monkeypatch):

@@ -86,9 +86,9 @@ def reserved_name_workflow():
 
 
 def test_a_context_field_named_like_a_start_option_is_a_check_error(db, reserved_name_workflow):
-    errors = [e for e in run_checks() if e.id == "django_ai.E050"]
-    assert len(errors) == 1
-    assert "'reserved_name_clash'" in errors[0].msg and "'started_by'" in errors[0].msg
+    errors = [e for e in run_checks() if e.id == "django_ai.W040"
+              and "'reserved_name_clash'" in e.msg]
+    assert len(errors) == 1 and "'started_by'" in errors[0].msg
 
 
 # --- the permission matrix -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from ....conf import ai_settings
+from .. import registry
 from ..models import StepExecution, WorkflowRun
 from .strict_json import storable
 
@@ -47,7 +48,8 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkflowRun
         fields = ["id", "name", "version", "status", "current_step", "progress", "error",
-                  "wake_at", "parent_run_id", "started_by", "created_at", "updated_at",
+                  "wake_at", "parent_run_id", "started_by", "idempotency_key", "created_at",
+                  "updated_at",
                   "finished_at"]
         read_only_fields = fields
 
@@ -64,11 +66,12 @@ class RunDetailSerializer(RunSerializer):
     history = serializers.SerializerMethodField()
     history_truncated = serializers.SerializerMethodField()
     history_url = serializers.SerializerMethodField()
+    step_titles = serializers.SerializerMethodField()
 
     class Meta(RunSerializer.Meta):
         fields = [*RunSerializer.Meta.fields, "data", "wait_kind", "waiting_for",
                   "completion_display", "waiting_display", "current_step_display", "history",
-                  "history_truncated", "history_url"]
+                  "history_truncated", "history_url", "kept_signals", "step_titles"]
         read_only_fields = fields
 
     def _recent(self, run: WorkflowRun) -> tuple[list[StepExecution], bool]:
@@ -92,6 +95,13 @@ class RunDetailSerializer(RunSerializer):
                            request=self.context.get("request"))
         except NoReverseMatch:  # the API's urls are mounted under another namespace
             return None
+
+    def get_step_titles(self, run: WorkflowRun) -> dict[str, str]:
+        """Each step's declared title (its name when it declares none), for a timeline."""
+        spec = registry.find(run.name)
+        if spec is None:
+            return {}
+        return {name: step.options.title or name for name, step in spec.steps.items()}
 
 
 class CancelSerializer(serializers.Serializer):

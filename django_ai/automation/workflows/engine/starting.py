@@ -12,10 +12,6 @@ from ..specs import WorkflowSpec
 from .contextdata import dump_context, fingerprint
 from .state import dispatch, enter_step, wait_until
 
-# Keyword-only options of engine.start(); never passed to the Context, so no Context field or
-# create_context() parameter may take these names (system check django_ai.E050 says so).
-RESERVED_START_OPTIONS: tuple[str, ...] = ("started_by",)
-
 
 def starting_user(user: Any) -> Any:
     """The user to record as ``started_by``: None for no user or an anonymous one."""
@@ -44,6 +40,7 @@ def build_run(
     entity: tuple[str, str] | None = None,
     trigger_event_id: int | None = None,
     started_by: Any = None,
+    idempotency_key: str | None = None,
 ) -> WorkflowRun:
     """An unsaved run at its start step (or WAITING until ``start_at``).
 
@@ -54,7 +51,7 @@ def build_run(
         data=dump_context(context, f"Workflow {spec.name!r}"),
         context_fingerprint=fingerprint(spec.context_cls),
         status=WorkflowStatus.RUNNING, current_step=spec.start_step, parent_run=parent,
-        trigger_event_id=trigger_event_id,
+        trigger_event_id=trigger_event_id, idempotency_key=idempotency_key or "",
     )
     if started_by is not None:
         run.started_by_id = started_by.pk

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('django_ai_workflows', '0003_run_tries_fingerprint_protect_child'),
+        ('django_ai_workflows', '0004_idempotency_kept_signals_unknown_code'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
