@@ -211,3 +211,32 @@ def test_schema_needs_an_authenticated_user(db, user):
 def test_a_setting_opens_the_schema(db, settings):
     settings.DJANGO_AI = {"BACKEND": "immediate", "API_SCHEMA_PUBLIC": True}
     assert client_for().get(SCHEMA).status_code == 200
+
+
+def test_the_start_endpoint_records_the_user(tm, settings, user, other_user):
+    settings.DJANGO_AI = {"BACKEND": "immediate", "API_START": {"api_signal_wait": []}}
+    response = client_for(user).post(f"{API}/start/api_signal_wait/", {"answer": "x"},
+                                     format="json")
+    assert response.status_code == 201
+    run = WorkflowRun.objects.get(pk=response.json()["id"])
+    assert run.started_by == user and response.json()["started_by"] == user.pk
+    # The starter reads it; another user does not.
+    assert client_for(user).get(f"{API}/runs/{run.pk}/").status_code == 200
+    assert client_for(other_user).get(f"{API}/runs/{run.pk}/").status_code == 404
+
+
+def test_the_start_endpoint_cannot_be_told_another_starter(tm, settings, user, other_user):
+    settings.DJANGO_AI = {"BACKEND": "immediate", "API_START": {"api_signal_wait": []}}
+    response = client_for(user).post(f"{API}/start/api_signal_wait/",
+                                     {"started_by": other_user.pk}, format="json")
+    assert response.status_code == 400
+    assert not WorkflowRun.objects.exists()
+
+
+def test_the_start_endpoint_refuses_unstorable_bodies(tm, settings, user):
+    settings.DJANGO_AI = {"BACKEND": "immediate", "API_START": {"api_signal_wait": []}}
+    response = client_for(user).post(f"{API}/start/api_signal_wait/",
+                                     data=('{"answer": ' + "[" * 5000 + "]" * 5000 + "}").encode(),
+                                     content_type="application/json")
+    assert response.status_code == 400
+    assert not WorkflowRun.objects.exists()
