@@ -97,3 +97,20 @@ def report(label: str, values: list[float]) -> str:
     line = (f"{label}: n={len(values)} p50={p50:.2f}s p99={p99:.2f}s max={worst:.2f}s")
     print(line)
     return line
+
+
+def assert_no_duplicate_history(loops: list[int] = ()) -> None:
+    """No step recorded twice, except in ``loops``: runs whose steps repeat by design (the
+    backlog), which must have one history row per round and one ledger row."""
+    from collections import Counter
+
+    from django_ai.automation.workflows.models import StepExecution
+    from tests.testapp.models import Ledger
+
+    for run in WorkflowRun.objects.filter(pk__in=loops):
+        assert StepExecution.objects.filter(run=run).count() == run.data["done"], run.pk
+        assert Ledger.objects.filter(run_id=run.pk).count() == 1, run.pk
+    rows = Counter(StepExecution.objects.exclude(run_id__in=loops)
+                   .values_list("run_id", "step_name"))
+    duplicates = {key: count for key, count in rows.items() if count > 1}
+    assert not duplicates, f"duplicate StepExecution rows: {duplicates}"

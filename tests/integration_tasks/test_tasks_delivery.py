@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from django_ai.automation.workflows.core import engine
 from django_ai.automation.workflows.models import StepExecution, WorkflowRun, WorkflowStatus
-from tests.integration.lateness import Watch, report, start_lost
+from tests.integration.lateness import Watch, assert_no_duplicate_history, report, start_lost
 from tests.testapp.models import Ledger
 
 from .conftest import wait_until
@@ -60,18 +60,6 @@ def assert_runs(ids: list[int], steps: list[str], note: str | None) -> None:
         assert history(run.pk) == expected, run.pk
         if note is not None:
             assert notes[run.pk] == 1, f"run {run.pk} wrote {notes[run.pk]} {note!r} rows"
-
-
-def assert_no_duplicate_history(loops: list[int] = ()) -> None:
-    """No step recorded twice, except in ``loops``: runs whose steps repeat by design, which
-    must have one row per round (``done``) and one ledger row."""
-    for run in WorkflowRun.objects.filter(pk__in=loops):
-        assert StepExecution.objects.filter(run=run).count() == run.data["done"], run.pk
-        assert Ledger.objects.filter(run_id=run.pk).count() == 1, run.pk
-    rows = Counter(StepExecution.objects.exclude(run_id__in=loops)
-                   .values_list("run_id", "step_name"))
-    duplicates = {key: count for key, count in rows.items() if count > 1}
-    assert not duplicates, f"duplicate StepExecution rows: {duplicates}"
 
 
 def suspended(ids: list[int]) -> bool:
