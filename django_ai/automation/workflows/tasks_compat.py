@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -15,6 +16,7 @@ IMMEDIATE = "ImmediateBackend"
 DUMMY = "DummyBackend"
 
 
+@cache
 def framework() -> ModuleType | None:
     """``django.tasks`` when Django ships it, else the backport, else None."""
     for name in ("django.tasks", "django_tasks"):
