@@ -17,7 +17,8 @@ from ..specs import WorkflowSpec
 STATE_FIELDS = [
     "status", "current_step", "data", "progress", "error", "attempt", "seq", "wait_kind",
     "waiting_for", "wake_at", "on_timeout_step", "resume_step", "active_child",
-    "completion_display", "waiting_display", "finished_at", "updated_at",
+    "completion_display", "waiting_display", "finished_at", "updated_at", "kept_signals",
+    "unknown_code_since", "redeliveries", "context_fingerprint",
 ]
 
 
@@ -33,6 +34,7 @@ def clear_wait(run: WorkflowRun) -> None:
 def bump(run: WorkflowRun) -> None:
     """Start a new transition: deliveries made for the previous one become stale."""
     run.seq += 1
+    run.redeliveries = 0  # progress: tries of the old transition no longer count
 
 
 def suspend(
@@ -68,6 +70,7 @@ def enter_step(run: WorkflowRun, spec: WorkflowSpec, step_name: str) -> None:
     run.current_step = step_name
     run.attempt = 0
     run.error = ""
+    run.unknown_code_since = None
     step = spec.steps[step_name]
     if step.event_wait is not None:
         wait = step.event_wait
