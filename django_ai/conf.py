@@ -13,10 +13,20 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 DEFAULTS: dict[str, Any] = {
-    # How step executions are handed off: "immediate" (in-process after commit) or "celery".
+    # How step executions are handed off: "immediate" (in-process after commit), "celery" or
+    # "tasks" (Django's Tasks framework: django.tasks, or the django-tasks backport).
     "BACKEND": "immediate",
-    # Celery queue the package's tasks are sent to (None: the app's default queue).
+    # Celery queue the package's step tasks are sent to (None: the app's default queue).
     "CELERY_QUEUE": None,
+    # Celery queue for the wake tasks and the ready-made tick entry, so timers never wait behind
+    # a step backlog; every worker consumes it as well as its -Q queues (None: CELERY_QUEUE).
+    "CELERY_TIMER_QUEUE": "django_ai_timers",
+    # Django Tasks: the TASKS backend alias and the queue the package's tasks are enqueued on.
+    "TASKS_BACKEND": "default",
+    "TASKS_QUEUE": "default",
+    # Queue for the wake and tick tasks (None: TASKS_QUEUE). They also get a higher priority
+    # where the task backend supports priorities, so they run before a backlog of steps.
+    "TASKS_TIMER_QUEUE": None,
     # Timers due within this many seconds are also sent as countdown tasks for low latency.
     "COUNTDOWN_THRESHOLD_SECONDS": 300,
     # How many steps a worker may run back to back in-process before handing back to the queue.

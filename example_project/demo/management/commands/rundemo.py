@@ -74,7 +74,9 @@ class Command(BaseCommand):
             thread.start()
             self.stdout.write(f"Timer thread: engine.tick() every {options['tick_interval']}s.")
         else:
-            self.stdout.write("Timers are fired by Celery beat (BACKEND is not 'immediate').")
+            ticker = "Celery beat" if ai_settings()["BACKEND"] == "celery" else (
+                "`manage.py workflows tick --every N`")
+            self.stdout.write(f"Timers are fired by {ticker} (BACKEND is not 'immediate').")
         try:
             # No autoreloader: it would run this command twice, each with its own ticker.
             call_command("runserver", options["addrport"], use_reloader=False)
