@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rest_framework.permissions import AllowAny
 from rest_framework.schemas.inspectors import DefaultSchema
 
 try:
     from drf_spectacular.openapi import AutoSchema
-    from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+    from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
     from drf_spectacular.views import SpectacularAPIView
 except ImportError:  # pragma: no cover - exercised only without the dev extra
     AutoSchema = extend_schema = SpectacularAPIView = PolymorphicProxySerializer = None
+    OpenApiParameter = None
 
 AVAILABLE = SpectacularAPIView is not None
 
@@ -58,6 +60,15 @@ def document(*, action_inputs: bool = False, **kwargs: Any) -> Callable[[Any], A
     return decorate
 
 
+def header_parameters(**descriptions: str) -> list[Any]:
+    """Optional request headers (``Idempotency_Key="..."`` names ``Idempotency-Key``)."""
+    if not AVAILABLE:
+        return []
+    return [OpenApiParameter(name.replace("_", "-"), str, OpenApiParameter.HEADER,
+                             required=False, description=text)
+            for name, text in descriptions.items()]
+
+
 def schema_view() -> Any:
     """A view serving the OpenAPI schema of this API (paths relative to where it is mounted)."""
     if not AVAILABLE:
@@ -66,6 +77,15 @@ def schema_view() -> Any:
     class WorkflowsSchemaView(SpectacularAPIView):
         urlconf = "django_ai.automation.workflows.api.urls"
         schema = None  # the schema endpoint does not describe itself
+
+        def get_permissions(self) -> list[Any]:
+            """The API's own permission classes, unless ``API_SCHEMA_PUBLIC`` opens it."""
+            from ....conf import ai_settings
+            from .permissions import api_permissions
+
+            if ai_settings()["API_SCHEMA_PUBLIC"]:
+                return [AllowAny()]
+            return api_permissions()
 
         def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
             base = request.path[: -len("schema/")] if request.path.endswith("schema/") else "/"

@@ -15,6 +15,7 @@ from .base import Backend
 _ALIASES = {
     "immediate": "django_ai.automation.workflows.backends.immediate.ImmediateBackend",
     "celery": "django_ai.automation.workflows.backends.celery.CeleryBackend",
+    "tasks": "django_ai.automation.workflows.backends.tasks.TasksBackend",
 }
 _override: Backend | None = None
 
@@ -28,6 +29,10 @@ def get_backend() -> Backend:
     if _override is not None:
         return _override
     return _configured(ai_settings()["BACKEND"])
+
+
+def current_backend_override() -> Backend | None:
+    return _override
 
 
 def set_backend_override(backend: Backend | None) -> None:

@@ -1,13 +1,16 @@
 """``manage.py workflows``: look at runs and act on them from a shell.
 
-    workflows list [--status S] [--name N] [--older-than 2h] [--newer-than 1d] [--limit 50]
+    workflows list [--status S] [--name N] [--idempotency-key K] [--older-than 2h]
+                   [--newer-than 1d] [--limit 50]
     workflows show ID
     workflows cancel ID [--reason TEXT]
     workflows retry ID
-    workflows signal NAME [JSON] [--run ID]
+    workflows signal NAME [JSON] (--run ID | --all)
     workflows graph WORKFLOW
     workflows check [WORKFLOW ...]
     workflows tick [--every SECONDS]
+
+Options and positionals may come in any order (``signal NAME --run 3 '{"ok": true}'``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from ...errors import WorkflowError
 from ...models import TERMINAL_STATUSES, WorkflowRun, WorkflowStatus
 from ...specs import WorkflowSpec
 from ..graph import build_graph, to_mermaid
+from ..lint import lint
+from ..parsing import IntermixedParser
 from ..runinfo import (
     parse_age,
     problems_in_flight,
@@ -38,15 +43,29 @@ from ..runinfo import (
 _CHECK_BATCH = 2000
 
 
+def _ago(now: Any, text: str, option: str) -> Any:
+    """``now`` minus the age ``text``; an age that is no age, or beyond the calendar, is a
+    CommandError."""
+    try:
+        return now - parse_age(text)
+    except ValueError as exc:
+        raise CommandError(f"{option}: {exc}")
+    except OverflowError:
+        raise CommandError(f"{option} {text!r} reaches back before the year 1; give a "
+                           "smaller age, e.g. 30d or 52w.")
+
+
 class Command(BaseCommand):
     help = "Inspect and operate workflow runs: list, show, cancel, retry, signal, graph, check."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND",
+                                    parser_class=IntermixedParser)
         listing = sub.add_parser("list", help="List runs, newest first.")
         listing.add_argument("--status", action="append", choices=WorkflowStatus.values,
                              help="Only runs with this status (repeatable).")
         listing.add_argument("--name", help="Only runs of this workflow.")
+        listing.add_argument("--idempotency-key", help="Only runs started with this key.")
         listing.add_argument("--older-than", help="Only runs created before this age ago (2h).")
         listing.add_argument("--newer-than", help="Only runs created within this age (1d).")
         listing.add_argument("--limit", type=int, default=50, help="At most this many rows.")
@@ -55,12 +74,16 @@ class Command(BaseCommand):
         cancel = sub.add_parser("cancel", help="Cancel a run and its active subworkflows.")
         cancel.add_argument("run_id", type=int)
         cancel.add_argument("--reason", default=None)
-        retry = sub.add_parser("retry", help="Run a failed or stuck run's current step again.")
+        retry = sub.add_parser("retry", help="Retry a failed run (or one in a retry backoff).")
         retry.add_argument("run_id", type=int)
-        signal = sub.add_parser("signal", help="Send a signal, with an optional JSON payload.")
+        signal = sub.add_parser("signal", help="Send a signal with an optional JSON payload to "
+                                               "one run (--run) or every waiting run (--all).")
         signal.add_argument("name")
         signal.add_argument("payload", nargs="?", default=None, help='e.g. \'{"approved": true}\'')
-        signal.add_argument("--run", type=int, default=None, help="Only this run.")
+        target = signal.add_mutually_exclusive_group(required=True)
+        target.add_argument("--run", type=int, default=None, help="Only this run.")
+        target.add_argument("--all", action="store_true",
+                            help="Every run waiting for this signal (a broadcast).")
         graph = sub.add_parser("graph", help="A workflow's steps and transitions as Mermaid.")
         graph.add_argument("workflow")
         check = sub.add_parser("check", help="Validate the registry and the runs in flight.")
@@ -68,7 +91,8 @@ class Command(BaseCommand):
                            help="Only these workflows (default: all registered).")
         tick = sub.add_parser("tick", help="Fire due timers once (or every N seconds).")
         tick.add_argument("--every", type=float, default=None, metavar="SECONDS",
-                          help="Keep ticking at this interval until interrupted.")
+                          help="Keep ticking at this interval until interrupted; prints only "
+                               "when something fired (every tick with -v 2).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler = getattr(self, f"do_{options['subcommand']}")
@@ -85,10 +109,12 @@ class Command(BaseCommand):
             runs = runs.filter(status__in=options["status"])
         if options["name"]:
             runs = runs.filter(name=options["name"])
+        if options.get("idempotency_key"):
+            runs = runs.filter(idempotency_key=options["idempotency_key"])
         if options["older_than"]:
-            runs = runs.filter(created_at__lte=now - parse_age(options["older_than"]))
+            runs = runs.filter(created_at__lte=_ago(now, options["older_than"], "--older-than"))
         if options["newer_than"]:
-            runs = runs.filter(created_at__gte=now - parse_age(options["newer_than"]))
+            runs = runs.filter(created_at__gte=_ago(now, options["newer_than"], "--newer-than"))
         return runs
 
     def do_list(self, options: dict[str, Any]) -> None:
@@ -118,6 +144,8 @@ class Command(BaseCommand):
         write(f"  why:      {why_waiting(run)}")
         write(f"  created:  {when(run.created_at)}")
         write(f"  updated:  {when(run.updated_at)}")
+        if run.idempotency_key:
+            write(f"  key:      {run.idempotency_key!r} (idempotency key)")
         if run.parent_run_id:
             write(f"  parent:   run {run.parent_run_id}")
         children = list(run.child_runs.order_by("id").values_list("id", "name", "status"))
@@ -125,6 +153,9 @@ class Command(BaseCommand):
             write(f"  child:    run {child_id} ({name}, {status})")
         if run.error:
             write("  error:    " + run.error.strip().splitlines()[-1])
+        for item in run.kept_signals:
+            write(f"  kept:     signal {item.get('name')!r} since {item.get('kept_at')}, "
+                  f"payload {json.dumps(item.get('payload'), sort_keys=True, default=str)}")
         write("Context:")
         write(json.dumps(run.data, indent=2, sort_keys=True, default=str))
         write("History:")
@@ -142,6 +173,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Run {options['run_id']} had already finished; nothing changed.")
 
     def do_retry(self, options: dict[str, Any]) -> None:
+        # A run in any other state than failed / retry backoff: RunStateError naming its
+        # status, which handle() turns into a CommandError.
         engine.retry_current_step(options["run_id"])
         run = WorkflowRun.objects.get(pk=options["run_id"])
         self.stdout.write(f"Run {run.pk} retried at step {run.current_step!r}; now {run.status}.")
@@ -155,8 +188,17 @@ class Command(BaseCommand):
                 raise CommandError(f"The payload is not valid JSON: {exc}.")
             if not isinstance(payload, dict):
                 raise CommandError("The payload must be a JSON object, e.g. '{\"ok\": true}'.")
-        count = engine.signal(options["name"], payload, run_id=options["run"])
-        self.stdout.write(f"Signal {options['name']!r} resumed {count} run(s).")
+        outcome = engine.signal(options["name"], payload, run_id=options["run"])
+        if outcome.kept:
+            self.stdout.write(f"Run {options['run']} is not waiting for {options['name']!r} yet: "
+                              "the signal is kept for its next wait for it.")
+            return
+        target = f"run {options['run']}" if options["run"] is not None else "every waiting run"
+        self.stdout.write(f"Signal {options['name']!r} sent to {target}: resumed {outcome} "
+                          "run(s).")
+        run = WorkflowRun.objects.filter(pk=options["run"]).first() if options["run"] else None
+        if run is not None and run.is_finished:
+            self.stdout.write(f"Run {run.pk} is {run.status}; no signal can reach it.")
 
     # graph and check ----------------------------------------------------------------------
     def do_graph(self, options: dict[str, Any]) -> None:
@@ -184,7 +226,9 @@ class Command(BaseCommand):
         try:
             while True:
                 done = engine.tick()
-                self.stdout.write(f"Tick: {done} timer(s) fired or run(s) recovered.")
+                # A one-off tick always reports; a ticker only when it did something, or at -v 2.
+                if interval is None or done or options["verbosity"] >= 2:
+                    self.stdout.write(f"Tick: {done} timer(s) fired or run(s) recovered.")
                 if interval is None:
                     return
                 time.sleep(interval)
@@ -198,8 +242,15 @@ class Command(BaseCommand):
                 target = edge.target.lstrip("?")
                 problems.append(f"workflow {spec.name!r}: step {edge.source!r} leads to "
                                 f"{target!r}, which is not a step of this workflow")
+            self._warn_traps(spec)
         self.stdout.write(f"Checked {len(specs)} registered workflow(s).")
         return problems
+
+    def _warn_traps(self, spec: WorkflowSpec) -> None:
+        """Shapes that run but mislead; a missing on_timeout step is a problem above already."""
+        for finding in lint(spec):
+            if finding.id != "django_ai.W051":
+                self.stderr.write(f"  warning ({finding.id}): {finding}")
 
     def _run_problems(self, names: list[str]) -> list[str]:
         in_flight = WorkflowRun.objects.exclude(status__in=TERMINAL_STATUSES).order_by("pk")
