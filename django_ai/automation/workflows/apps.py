@@ -13,6 +13,12 @@ class WorkflowsConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from . import checks, checks_celery  # noqa: F401  (registers the system checks)
+        from .engine import timers
+        from .limits import sweep
+        from .scheduling import firing
+
+        timers.register_timer_source(timers.TimerSource(firing.fire_due, firing.next_due))
+        timers.register_timer_source(timers.TimerSource(sweep.sweep, sweep.next_due))
 
         # Import every installed app's workflows.py so decorated classes register themselves.
         autodiscover_modules("workflows")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .declarations import on_fail, step
 from .decorators import event_workflow, workflow
 from .engine import engine
+from .limits.spec import Limit
 from .results import (
     SubflowResult,
     complete,
@@ -17,9 +18,12 @@ from .results import (
 )
 from .retry import Retry
 from .runtime import get_context
+from .scheduling.declare import Schedule
 
 __all__ = [
+    "Limit",
     "Retry",
+    "Schedule",
     "SubflowResult",
     "complete",
     "engine",

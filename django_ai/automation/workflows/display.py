@@ -39,4 +39,7 @@ def current_step_display(run: WorkflowRun) -> dict[str, Any]:
         if run.status == "completed" else {},
         "waiting_display": dict(run.waiting_display or {}) if is_suspended_wait else {},
         "step_display": display.to_dict() if display is not None else {},
+        # Issue 13: why a run waits for capacity (a concurrency or rate limit) and since when.
+        "limit_wait": dict((run.waiting_display or {}).get("limit_wait") or {})
+        if run.wait_kind in ("limit", "rate") and run.status in _WAITING_STATUSES else {},
     }

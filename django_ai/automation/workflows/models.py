@@ -32,6 +32,10 @@ class WaitKind(models.TextChoices):
     EVENT = "event", "Event"
     ACTION = "action", "Action"
     SUBFLOW = "subflow", "Subworkflow"
+    # Added by issue 13: queued for a place under a concurrency limit (no timer; woken when a
+    # place frees), and spaced out by a rate limit (a timer like a sleep).
+    LIMIT = "limit", "Concurrency limit"
+    RATE = "rate", "Rate limit"
 
 
 class WorkflowRunQuerySet(models.QuerySet):
@@ -161,3 +165,10 @@ class StepExecution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step_name} ({self.status})"
+
+
+from .limits.models import LimitGate, LimitHolder, LimitWaiter  # noqa: E402
+from .scheduling.models import Schedule, ScheduleFire  # noqa: E402
+
+__all__ = ["TERMINAL_STATUSES", "LimitGate", "LimitHolder", "LimitWaiter", "Schedule",
+           "ScheduleFire", "StepExecution", "WaitKind", "WorkflowRun", "WorkflowStatus"]

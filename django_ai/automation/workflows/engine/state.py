@@ -11,6 +11,7 @@ from typing import Any
 
 from ..backends import hand_off_step, hand_off_wake
 from ..clock import now
+from ..limits.registry import HOOKS as LIMIT_HOOKS
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
 
@@ -63,6 +64,10 @@ def wait_until(run: WorkflowRun, kind: str, at: datetime) -> None:
 
 def enter_step(run: WorkflowRun, spec: WorkflowSpec, step_name: str) -> None:
     """Move the run to ``step_name``: suspend there if the step waits, else make it runnable."""
+    if spec.limits:
+        from ..limits.admission import note_entry
+
+        note_entry(run, step_name)
     bump(run)
     clear_wait(run)
     run.current_step = step_name
@@ -104,6 +109,9 @@ def save_run(run: WorkflowRun) -> None:
 
 def dispatch(run: WorkflowRun) -> None:
     """Register the after-commit hand-off that the run's saved state calls for."""
+    limits = LIMIT_HOOKS.get(run.name)  # a dict lookup: workflows without limits stop here
+    if limits is not None:
+        limits(run)  # may park the run (saved) instead of handing it off
     if run.status == WorkflowStatus.RUNNING:
         hand_off_step(run.pk, run.current_step, run.seq)
     elif run.wake_at is not None:

@@ -71,18 +71,19 @@ def _planned_start(run: WorkflowRun) -> None:
     persist(run)
 
 
+# A rate wait ends like a sleep: the run's entry was booked when it was parked.
+_SLEEPS = (WaitKind.SLEEP, WaitKind.RETRY, WaitKind.RATE)
+
+
 def fire(run: WorkflowRun) -> None:
     """Act on one run whose ``wake_at`` has come (the run is locked)."""
-    if run.wait_kind in (WaitKind.SLEEP, WaitKind.RETRY):
+    if run.wait_kind in _SLEEPS:
         make_runnable(run)
         persist(run)
     elif run.wait_kind == WaitKind.START:
         _planned_start(run)
     else:
         _timed_out(run)
-
-
-_SLEEPS = (WaitKind.SLEEP, WaitKind.RETRY)
 
 
 def _resume_sleepers(runs: list[WorkflowRun]) -> None:

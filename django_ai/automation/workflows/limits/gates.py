@@ -1,0 +1,95 @@
+"""Taking, freeing and handing on places of a gate, and reserving entries under a rate.
+
+Every function here runs inside the caller's transaction and locks the gate row first, so
+the count of holders it reads cannot change under it until the transaction ends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from ..clock import now
+from ..models import WaitKind, WorkflowRun, WorkflowStatus
+from .models import LimitGate, LimitHolder, LimitWaiter
+from .spec import BoundLimit
+
+
+def lock_gate(scope: str, key: str) -> LimitGate:
+    gate = LimitGate.objects.select_for_update().filter(scope=scope, key=key).first()
+    if gate is not None:
+        return gate
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent creator wins the race
+            LimitGate.objects.create(scope=scope, key=key)
+    except IntegrityError:
+        pass
+    return LimitGate.objects.select_for_update().get(scope=scope, key=key)
+
+
+def try_take(run: WorkflowRun, bound: BoundLimit, key: str) -> LimitGate | None:
+    """Take a place for ``run`` (or find it already held); the full gate when none is free."""
+    gate = lock_gate(bound.scope, key)
+    capacity = bound.limit.concurrency
+    if gate.capacity != capacity:
+        gate.capacity = capacity
+        gate.save(update_fields=["capacity"])
+    holders = list(LimitHolder.objects.filter(gate=gate).values_list("run_id", flat=True))
+    if run.pk in holders:
+        return None
+    if capacity is not None and len(holders) >= capacity:
+        return gate
+    LimitHolder.objects.create(gate=gate, run=run, step=bound.step, since=now())
+    return None
+
+
+def enqueue(gate: LimitGate, run: WorkflowRun, starting: bool) -> LimitWaiter:
+    """Queue ``run`` at ``gate``; a run queued before keeps its place in line."""
+    waiter, _ = LimitWaiter.objects.get_or_create(
+        gate=gate, run=run, defaults={"starting": starting, "since": now()})
+    return waiter
+
+
+def reserve(bound: BoundLimit, key: str, at: datetime) -> datetime:
+    """Book the next entry under the rate (GCRA); returns when it may start (≥ ``at``)."""
+    gate = lock_gate(bound.scope, key)
+    limit = bound.limit
+    planned = gate.next_entry_at or at
+    start = max(at, planned - limit.interval * (limit.burst - 1))
+    gate.next_entry_at = max(planned, at) + limit.interval
+    gate.save(update_fields=["next_entry_at"])
+    return start
+
+
+def release(holder: LimitHolder) -> None:
+    """Free ``holder``'s place and hand it to the first run queued at its gate."""
+    gate = LimitGate.objects.select_for_update().filter(pk=holder.gate_id).first()
+    deleted, _ = LimitHolder.objects.filter(pk=holder.pk).delete()
+    if gate is not None and deleted:
+        serve_queue(gate, 1)
+
+
+def serve_queue(gate: LimitGate, places: int) -> int:
+    """Wake up to ``places`` queued runs in FIFO order (the gate is locked); returns how many."""
+    from ..engine.state import dispatch, make_runnable, save_run
+    from .admission import Entry, mark_entry  # admission imports this module
+
+    served = 0
+    for waiter in LimitWaiter.objects.filter(gate=gate).order_by("id")[: places + 50]:
+        if served >= places:
+            break
+        # A run locked elsewhere (being cancelled, say) is passed over; the sweep comes back.
+        run = (WorkflowRun.objects.select_for_update(skip_locked=True)
+               .filter(pk=waiter.run_id).first())
+        if run is None:
+            continue
+        waiter.delete()
+        if run.status != WorkflowStatus.WAITING or run.wait_kind != WaitKind.LIMIT:
+            continue
+        make_runnable(run)
+        mark_entry(run, Entry(left="", starting=waiter.starting))
+        save_run(run)
+        dispatch(run)  # admission takes the freed place, then hands the step off
+        served += 1
+    return served
