@@ -96,3 +96,6 @@ class WorkflowRunAdmin(admin.ModelAdmin):
     def retry_runs(self, request: HttpRequest, runs: QuerySet) -> None:
         self._operate(request, runs, "Retried",
                       lambda run: engine.retry_current_step(run.pk))
+
+
+from .scheduling import admin as _schedules_admin  # noqa: E402, F401  (registers ScheduleAdmin)
