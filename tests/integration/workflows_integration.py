@@ -11,6 +11,7 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from django_ai.automation.workflows.core import (
+    Limit,
     Retry,
     SubflowResult,
     complete,
@@ -176,6 +177,30 @@ class SlowFlow:
                 out.write(str(os.getpid()))
             time.sleep(60)
         time.sleep(ctx.seconds)
+        return goto(self.finish)
+
+    @step()
+    def finish(self):
+        return complete()
+
+
+@workflow("it_limited")
+class LimitedFlow:
+    """At most two runs per tenant in ``work`` at once; each committed body logs its span."""
+
+    class Context(BaseModel):
+        tenant_id: str = "t"
+        seconds: float = 1.0
+
+    @step(start=True)
+    def prepare(self):
+        return goto(self.work)
+
+    @step(limit=Limit(concurrency=2, key="tenant_id"))
+    def work(self):
+        started = time.time()
+        time.sleep(get_context().seconds)
+        record(f"span:{get_context().tenant_id}:{started}:{time.time()}")
         return goto(self.finish)
 
     @step()
