@@ -13,7 +13,7 @@ from django_ai.automation.workflows.limits.spec import parse_rate
 from django_ai.automation.workflows.management.runinfo import why_waiting
 from django_ai.automation.workflows.models import StepExecution, WaitKind, WorkflowStatus
 
-from . import workflows_limits  # noqa: F401  (registers the workflows)
+from . import workflows_limits  # registers the workflows
 
 
 @pytest.mark.django_db
@@ -50,6 +50,20 @@ def test_burst_lets_that_many_start_back_to_back():
         assert [run.status for run in runs[:3]] == [WorkflowStatus.COMPLETED] * 3
         assert [run.wake_at - t0 for run in runs[3:]] == [timedelta(minutes=1),
                                                           timedelta(minutes=2)]
+
+
+@pytest.mark.django_db
+def test_retries_take_their_turn_under_the_rate():
+    workflows_limits.FLAKY_CALLS.clear()
+    with time_machine() as tm:
+        t0 = tm.now
+        run = engine.start("lim_flaky")
+        run.refresh_from_db()
+        assert run.wait_kind == WaitKind.RETRY
+        assert run.wake_at - t0 == timedelta(minutes=1)  # not the 1 s backoff: the rate's turn
+        tm.advance(timedelta(minutes=3))
+    run.refresh_from_db()
+    assert run.status == WorkflowStatus.COMPLETED and len(workflows_limits.FLAKY_CALLS) == 3
 
 
 def test_rate_texts():

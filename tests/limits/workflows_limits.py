@@ -1,8 +1,10 @@
 """Workflows with limits, shared by the limits tests."""
 
+from datetime import timedelta
+
 from pydantic import BaseModel
 
-from django_ai.automation.workflows.core import Limit, complete, goto, step, workflow
+from django_ai.automation.workflows.core import Limit, Retry, complete, goto, step, workflow
 
 ORDER: list[str] = []
 
@@ -60,4 +62,21 @@ class BurstWorkflow:
 
     @step(start=True, limit=Limit(rate="60/h", burst=3))
     def call(self):
+        return complete()
+
+
+FLAKY_CALLS: list[str] = []
+
+
+@workflow("lim_flaky")
+class FlakyWorkflow:
+    class Context(BaseModel):
+        pass
+
+    @step(start=True, limit=Limit(rate="1/m"),
+          retry=Retry(max_attempts=3, base_delay=timedelta(seconds=1)))
+    def call(self):
+        FLAKY_CALLS.append("call")
+        if len(FLAKY_CALLS) < 3:
+            raise RuntimeError("429 Too Many Requests")
         return complete()

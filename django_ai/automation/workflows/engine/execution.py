@@ -131,7 +131,12 @@ def record_failed_attempt(run_id: int, step_name: str, seq: int, failure: Attemp
             fail_run(run, spec, failure.error)
             return
         bump(run)
-        wait_until(run, WaitKind.RETRY, now() + policy.delay_before_retry(attempts))
+        retry_at = now() + policy.delay_before_retry(attempts)
+        if spec.limits:  # issue 13: a retry takes its turn under the step's rate limit
+            from ..limits.admission import pace_retry
+
+            retry_at = pace_retry(run, spec, retry_at)
+        wait_until(run, WaitKind.RETRY, retry_at)
         run.attempt = attempts
         run.error = failure.error
         persist(run)

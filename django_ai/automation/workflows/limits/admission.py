@@ -91,6 +91,14 @@ def admit(run: WorkflowRun, spec: WorkflowSpec, starting: bool) -> None:
             "rate": bound.limit.rate, "since": at.isoformat(), "until": latest.isoformat()})
 
 
+def pace_retry(run: WorkflowRun, spec: WorkflowSpec, at: datetime) -> datetime:
+    """A retry calls what the step calls again: it books an entry under the step's rate."""
+    bound = spec.limits.get(run.current_step)
+    if bound is None or bound.limit.rate is None:
+        return at
+    return reserve(bound, bound.limit.key_value(run.data), at)
+
+
 def _park(run: WorkflowRun, kind: str, until: datetime | None, info: dict[str, object]) -> None:
     from ..engine.state import save_run, wait_until
 

@@ -1,0 +1,152 @@
+"""Issue 13: concurrency and rate limits with real workers, and their cost to other steps.
+
+    python -m bench.limits [--quick]
+
+- 200 runs on 4 keys, a limit of 3 per key, 2 workers: the highest number of bodies of one
+  key seen running at once, and the completion time against the limit-bound ideal
+  (ceil(50 / 3) rounds of the hold time).
+- A 120/min rate limit under a backlog: entries counted over 2 minutes (30 s with --quick).
+- Statements per transition of unlimited steps, in a workflow without limits and in one with
+  a limited step, measured on the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+from django.db import transaction
+
+from django_ai.automation.workflows.core import engine
+from django_ai.automation.workflows.limits.models import LimitHolder, LimitWaiter
+
+from .benchapp.workflows import LIMIT_PER_KEY, RATE_PER_MINUTE
+from .common import log, setup_django, table
+from .engine_direct import capture, collecting, data_statements, start_chains
+from .engine_workers import _last_id, celery_backend, wait_done
+from .worker import Worker, purge
+from .workerapp import redis_client
+
+KEYS = ("k0", "k1", "k2", "k3")
+RUNS = 200
+WORKER_CONCURRENCY = 8
+_WARMUP = 5.0
+
+
+def peak_overlap(spans: list[tuple[float, float]]) -> int:
+    edges = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
+    level = peak = 0
+    for _, change in edges:
+        level += change
+        peak = max(peak, level)
+    return peak
+
+
+def concurrency(hold: float) -> dict[str, float]:
+    redis_client().delete("bench:spans")
+    first = _last_id()
+    started = time.perf_counter()
+    with transaction.atomic():
+        for n in range(RUNS):
+            engine.start("bench_limited", key=KEYS[n % len(KEYS)], hold=hold)
+    wait_done("bench_limited", first, RUNS, timeout=600)
+    elapsed = time.perf_counter() - started
+    spans: dict[str, list[tuple[float, float]]] = {key: [] for key in KEYS}
+    for item in redis_client().lrange("bench:spans", 0, -1):
+        key, a, b = item.decode().split()
+        spans[key].append((float(a), float(b)))
+    ideal = math.ceil(RUNS / len(KEYS) / LIMIT_PER_KEY) * hold
+    leaks = LimitHolder.objects.count() + LimitWaiter.objects.count()
+    return {"hold": hold, "elapsed": elapsed, "ideal": ideal,
+            "peak": max(peak_overlap(s) for s in spans.values()),
+            "peaks": [peak_overlap(spans[key]) for key in KEYS],
+            "bodies": sum(len(s) for s in spans.values()), "left_rows": leaks}
+
+
+def rate_limit(window: float) -> dict[str, float]:
+    redis_client().delete("bench:entries")
+    # More demand than the rate allows, for the whole window.
+    backlog = int(RATE_PER_MINUTE * (window + _WARMUP) / 60 * 1.25) + 10
+    first = _last_id()
+    with transaction.atomic():
+        for _ in range(backlog):
+            engine.start("bench_rated")
+    time.sleep(window + _WARMUP + 5)
+    entries = sorted(float(x) for x in redis_client().lrange("bench:entries", 0, -1))
+    # The window opens a few seconds after the first entry: the entries were booked when the
+    # runs were started, so the first ones, delivered late by the start-up, bunch together.
+    begin = entries[0] + _WARMUP
+    inside = [t for t in entries if begin <= t < begin + window]
+    expected = RATE_PER_MINUTE * window / 60
+    wait_done("bench_rated", first, backlog, timeout=window * 2 + 120)
+    return {"window": window, "entries": len(inside), "expected": expected,
+            "deviation": (len(inside) - expected) / expected * 100, "backlog": backlog}
+
+
+def statements() -> dict[str, float]:
+    """Data statements per unlimited transition: a plain chain against a limited workflow's."""
+    with collecting() as backend:
+        start_chains(50)
+        with capture() as captured:
+            executed_plain = backend.drain()
+        plain = data_statements(captured)  # now: the next capture() empties the query log
+        with transaction.atomic():
+            for n in range(50):
+                engine.start("bench_mixed", key=f"m{n}")
+        first = []  # s0 and s1 of every run: unlimited steps of a workflow with a limit
+        for _ in range(100):
+            with capture() as one:
+                backend.steps and engine.execute(*backend.steps.popleft())
+            first.append(data_statements(one))
+        backend.drain()
+    return {"plain": plain / executed_plain,
+            "mixed_unlimited": sum(first) / len(first)}
+
+
+def measure(quick: bool) -> dict[str, object]:
+    figures: dict[str, object] = {"statements": statements()}
+    purge()
+    workers = [Worker(WORKER_CONCURRENCY, "celery").start() for _ in range(2)]
+    try:
+        with celery_backend():
+            figures["concurrency"] = concurrency(hold=0.5 if quick else 1.0)
+            log(f"concurrency: {figures['concurrency']}")
+            figures["rate"] = rate_limit(window=30.0 if quick else 120.0)
+            log(f"rate: {figures['rate']}")
+    finally:
+        for worker in workers:
+            worker.stop()
+    return figures
+
+
+def print_tables(f: dict) -> None:
+    c, r, s = f["concurrency"], f["rate"], f["statements"]
+    table("Limits (issue 13): 2 workers -c 8, PostgreSQL, Redis broker", [
+        "figure", "measured", "bound / baseline", "target"], [
+        ["highest concurrency seen per key (limit 3)", f"{c['peak']} ({c['peaks']})", "3",
+         "≤ 3"],
+        [f"200 runs on 4 keys, {c['hold']:.1f} s hold: completion (s)", f"{c['elapsed']:.2f}",
+         f"{c['ideal']:.2f} ideal", f"≤ {c['ideal'] * 1.15:.2f} (+15 %)"],
+        ["completion over ideal", f"{(c['elapsed'] / c['ideal'] - 1) * 100:+.1f} %", "", "≤ 15 %"],
+        [f"entries in {r['window']:.0f} s under a 120/min limit", r["entries"],
+         f"{r['expected']:.0f} expected", "± 5 %"],
+        ["rate deviation", f"{r['deviation']:+.1f} %", "", "within ± 5 %"],
+        ["data statements per unlimited transition, workflow without limits",
+         f"{s['plain']:.2f}", "", ""],
+        ["… the same in a workflow with a limited step", f"{s['mixed_unlimited']:.2f}",
+         f"{s['plain']:.2f} without limits", "+0"],
+    ])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    setup_django(fresh=True)
+    figures = measure(args.quick)
+    print_tables(figures)
+
+
+if __name__ == "__main__":
+    main()
