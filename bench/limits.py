@@ -22,7 +22,7 @@ from django_ai.automation.workflows.core import engine
 from django_ai.automation.workflows.limits.models import LimitHolder, LimitWaiter
 
 from .benchapp.workflows import LIMIT_PER_KEY, RATE_PER_MINUTE
-from .common import log, setup_django, table
+from .common import log, pct, setup_django, table
 from .engine_direct import capture, collecting, data_statements, start_chains
 from .engine_workers import _last_id, celery_backend, wait_done
 from .worker import Worker, purge
@@ -43,6 +43,12 @@ def peak_overlap(spans: list[tuple[float, float]]) -> int:
     return peak
 
 
+def handover_gaps(spans: list[tuple[float, float]]) -> list[float]:
+    """From a body's end to the start of the body that took its place (limit-th next start)."""
+    starts, ends = sorted(a for a, _ in spans), sorted(b for _, b in spans)
+    return [starts[i + LIMIT_PER_KEY] - ends[i] for i in range(len(spans) - LIMIT_PER_KEY)]
+
+
 def concurrency(hold: float) -> dict[str, float]:
     redis_client().delete("bench:spans")
     first = _last_id()
@@ -58,7 +64,11 @@ def concurrency(hold: float) -> dict[str, float]:
         spans[key].append((float(a), float(b)))
     ideal = math.ceil(RUNS / len(KEYS) / LIMIT_PER_KEY) * hold
     leaks = LimitHolder.objects.count() + LimitWaiter.objects.count()
+    gaps = [gap for key in KEYS for gap in handover_gaps(spans[key])]
+    every = [edge for key in KEYS for span in spans[key] for edge in span]
     return {"hold": hold, "elapsed": elapsed, "ideal": ideal,
+            "makespan": max(every) - min(every), "gap_p50": pct(gaps, 50),
+            "gap_p90": pct(gaps, 90),
             "peak": max(peak_overlap(s) for s in spans.values()),
             "peaks": [peak_overlap(spans[key]) for key in KEYS],
             "bodies": sum(len(s) for s in spans.values()), "left_rows": leaks}
@@ -129,6 +139,10 @@ def print_tables(f: dict) -> None:
         [f"200 runs on 4 keys, {c['hold']:.1f} s hold: completion (s)", f"{c['elapsed']:.2f}",
          f"{c['ideal']:.2f} ideal", f"≤ {c['ideal'] * 1.15:.2f} (+15 %)"],
         ["completion over ideal", f"{(c['elapsed'] / c['ideal'] - 1) * 100:+.1f} %", "", "≤ 15 %"],
+        ["first body start → last body end (s)", f"{c['makespan']:.2f}",
+         f"{c['ideal']:.2f} ideal", ""],
+        ["hand-over: a body's end → the next body's start, p50 / p90 (ms)",
+         f"{c['gap_p50'] * 1000:.0f} / {c['gap_p90'] * 1000:.0f}", "", ""],
         [f"entries in {r['window']:.0f} s under a 120/min limit", r["entries"],
          f"{r['expected']:.0f} expected", "± 5 %"],
         ["rate deviation", f"{r['deviation']:+.1f} %", "", "within ± 5 %"],

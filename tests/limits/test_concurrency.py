@@ -109,9 +109,19 @@ def test_cancelling_a_queued_run_leaves_the_queue(collector):
     for _ in range(4):
         collector.run_one()
     engine.cancel(runs[2].pk)
-    assert LimitWaiter.objects.filter(run=runs[2]).count() == 0
     collector.drain()
-    assert wl.ORDER == ["a0", "a1", "a3"]
+    assert wl.ORDER == ["a0", "a1", "a3"]  # the cancelled run's queue entry was skipped
+    assert not LimitWaiter.objects.exists() and not LimitHolder.objects.exists()
+
+
+def test_tick_drops_queue_entries_of_runs_that_stopped_waiting(collector):
+    runs = [_start("acme", f"a{i}") for i in range(3)]
+    for _ in range(3):
+        collector.run_one()
+    engine.cancel(runs[2].pk)
+    assert LimitWaiter.objects.filter(run=runs[2]).exists()  # left for the tick: no query
+    engine.tick()
+    assert not LimitWaiter.objects.filter(run=runs[2]).exists()
 
 
 def test_workflow_limit_holds_from_start_to_finish(collector):

@@ -18,7 +18,7 @@ from ..clock import now
 from ..models import TERMINAL_STATUSES, WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
 from .gates import enqueue, release, reserve, try_take
-from .models import LimitHolder, LimitWaiter
+from .models import LimitHolder
 from .spec import BoundLimit
 
 _ENTRY = "_dai_limit_entry"
@@ -28,6 +28,7 @@ _ENTRY = "_dai_limit_entry"
 class Entry:
     left: str  # the step the run was at before ("" when new or woken from the queue)
     starting: bool
+    granted: tuple[str, str] | None = None  # (scope, key) of a place handed over from a queue
 
 
 def mark_entry(run: WorkflowRun, entry: Entry) -> None:
@@ -54,7 +55,7 @@ def admit_hook(run: WorkflowRun) -> None:
         for holder in LimitHolder.objects.filter(run=run, step=entry.left):
             release(holder)
     if run.status == WorkflowStatus.RUNNING:
-        admit(run, spec, entry.starting)
+        admit(run, spec, entry.starting, entry.granted)
 
 
 def _needs(run: WorkflowRun, spec: WorkflowSpec, starting: bool) -> list[BoundLimit]:
@@ -63,16 +64,19 @@ def _needs(run: WorkflowRun, spec: WorkflowSpec, starting: bool) -> list[BoundLi
     return [*needs, step] if step is not None else needs
 
 
-def admit(run: WorkflowRun, spec: WorkflowSpec, starting: bool) -> None:
+def admit(run: WorkflowRun, spec: WorkflowSpec, starting: bool,
+          granted: tuple[str, str] | None = None) -> None:
     """Take every place the run needs to run its step, or park it at the first full gate."""
     needs = _needs(run, spec, starting)
     for bound in needs:
         if bound.limit.concurrency is None:
             continue
         key = bound.limit.key_value(run.data)
+        if (bound.scope, key) == granted:
+            continue  # handed over with the run's wake-up
         full = try_take(run, bound, key)
         if full is not None:
-            waiter = enqueue(full, run, starting)
+            waiter = enqueue(full, run, bound.step, starting)
             _park(run, WaitKind.LIMIT, None, {
                 "kind": "concurrency", "limit": bound.scope, "key": key,
                 "capacity": bound.limit.concurrency, "since": waiter.since.isoformat()})
@@ -115,7 +119,7 @@ def _park(run: WorkflowRun, kind: str, until: datetime | None, info: dict[str, o
 
 
 def release_all(run: WorkflowRun) -> None:
-    """A finished run leaves every queue and frees every place it held."""
-    LimitWaiter.objects.filter(run=run).delete()
+    """A finished run frees every place it held. A queue entry it may have left (cancelled
+    while queued) is skipped when reached and dropped by the tick."""
     for holder in LimitHolder.objects.filter(run=run):
         release(holder)

@@ -44,10 +44,10 @@ def try_take(run: WorkflowRun, bound: BoundLimit, key: str) -> LimitGate | None:
     return None
 
 
-def enqueue(gate: LimitGate, run: WorkflowRun, starting: bool) -> LimitWaiter:
+def enqueue(gate: LimitGate, run: WorkflowRun, step: str, starting: bool) -> LimitWaiter:
     """Queue ``run`` at ``gate``; a run queued before keeps its place in line."""
     waiter, _ = LimitWaiter.objects.get_or_create(
-        gate=gate, run=run, defaults={"starting": starting, "since": now()})
+        gate=gate, run=run, defaults={"step": step, "starting": starting, "since": now()})
     return waiter
 
 
@@ -63,15 +63,16 @@ def reserve(bound: BoundLimit, key: str, at: datetime) -> datetime:
 
 
 def release(holder: LimitHolder) -> None:
-    """Free ``holder``'s place and hand it to the first run queued at its gate."""
+    """Free ``holder``'s place: hand it straight to the first run queued at its gate, or drop
+    it when nobody waits."""
     gate = LimitGate.objects.select_for_update().filter(pk=holder.gate_id).first()
-    deleted, _ = LimitHolder.objects.filter(pk=holder.pk).delete()
-    if gate is not None and deleted:
-        serve_queue(gate, 1)
+    if gate is None or serve_queue(gate, 1, holder) == 0:
+        LimitHolder.objects.filter(pk=holder.pk).delete()
 
 
-def serve_queue(gate: LimitGate, places: int) -> int:
-    """Wake up to ``places`` queued runs in FIFO order (the gate is locked); returns how many."""
+def serve_queue(gate: LimitGate, places: int, holder: LimitHolder | None = None) -> int:
+    """Give up to ``places`` places to queued runs in FIFO order (the gate is locked): each
+    run gets a holder row (``holder``, handed over, for the first) and is made runnable."""
     from ..engine.state import dispatch, make_runnable, save_run
     from .admission import Entry, mark_entry  # admission imports this module
 
@@ -84,12 +85,17 @@ def serve_queue(gate: LimitGate, places: int) -> int:
                .filter(pk=waiter.run_id).first())
         if run is None:
             continue
-        waiter.delete()
+        LimitWaiter.objects.filter(pk=waiter.pk).delete()
         if run.status != WorkflowStatus.WAITING or run.wait_kind != WaitKind.LIMIT:
             continue
+        if holder is not None and served == 0:
+            holder.run, holder.step, holder.since = run, waiter.step, now()
+            holder.save(update_fields=["run", "step", "since"])
+        else:
+            LimitHolder.objects.create(gate=gate, run=run, step=waiter.step, since=now())
         make_runnable(run)
-        mark_entry(run, Entry(left="", starting=waiter.starting))
+        mark_entry(run, Entry(left="", starting=waiter.starting, granted=(gate.scope, gate.key)))
         save_run(run)
-        dispatch(run)  # admission takes the freed place, then hands the step off
+        dispatch(run)  # admission takes any other place it needs, then hands the step off
         served += 1
     return served

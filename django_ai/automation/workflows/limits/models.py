@@ -47,6 +47,8 @@ class LimitWaiter(models.Model):
     gate = models.ForeignKey(LimitGate, on_delete=models.CASCADE, related_name="waiters")
     run = models.ForeignKey("django_ai_workflows.WorkflowRun", on_delete=models.CASCADE,
                             related_name="+")
+    # The step the place is for ("" for the workflow's own limit), copied to its holder row.
+    step = models.CharField(max_length=200, blank=True, default="")
     # Queued while starting: the workflow's own limit must be taken when it is served.
     starting = models.BooleanField(default=False)
     since = models.DateTimeField()
