@@ -166,3 +166,21 @@ def test_show_command_says_why_and_since_when(collector, capsys):
     call_command("workflows", "show", str(runs[2].pk))
     out = capsys.readouterr().out
     assert "Waiting for capacity at step 'work'" in out and "queued since" in out
+
+
+def test_admin_and_api_say_why_the_run_waits(collector):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    runs = [_start("acme", f"a{i}") for i in range(3)]
+    for _ in range(3):
+        collector.run_one()
+    client = Client()
+    client.force_login(User.objects.create_superuser("root", "root@example.com"))
+    page = client.get(f"/admin/django_ai_workflows/workflowrun/{runs[2].pk}/change/")
+    assert "Waiting for capacity at step" in page.content.decode()
+    detail = client.get(f"/api/workflows/runs/{runs[2].pk}/")
+    assert detail.status_code == 200
+    body = detail.json()
+    assert body["wait_kind"] == "limit"
+    assert body["current_step_display"]["limit_wait"]["key"] == "acme"

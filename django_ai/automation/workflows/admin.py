@@ -47,8 +47,8 @@ class WorkflowRunAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "version", "status", "current_step", "progress_percent",
                            "error", "created_at", "updated_at", "finished_at"]}),
         ("Context", {"fields": ["context"]}),
-        ("Waiting", {"fields": ["wait_kind", "waiting_for", "wake_at", "on_timeout_step",
-                                "resume_step"]}),
+        ("Waiting", {"fields": ["why", "wait_kind", "waiting_for", "wake_at",
+                                "on_timeout_step", "resume_step"]}),
         ("Display", {"fields": ["display"], "classes": ["collapse"]}),
         ("Relations", {"fields": ["parent_run", "active_child", "entity_model", "entity_id",
                                   "trigger_event_id"], "classes": ["collapse"]}),
@@ -56,7 +56,7 @@ class WorkflowRunAdmin(admin.ModelAdmin):
     readonly_fields = [
         "name", "version", "status", "current_step", "progress_percent", "error", "created_at",
         "updated_at", "finished_at", "context", "wait_kind", "waiting_for", "wake_at",
-        "on_timeout_step", "resume_step", "display", "parent_run", "active_child",
+        "on_timeout_step", "resume_step", "display", "why", "parent_run", "active_child",
         "entity_model", "entity_id", "trigger_event_id",
     ]
 
@@ -71,6 +71,13 @@ class WorkflowRunAdmin(admin.ModelAdmin):
     @admin.display(description="Context (JSON)")
     def context(self, run: WorkflowRun) -> str:
         return _pretty_json(run.data)
+
+    @admin.display(description="why")
+    def why(self, run: WorkflowRun) -> str:
+        """What the run waits for and since when (a limit's queue included)."""
+        from .management.runinfo import why_waiting
+
+        return why_waiting(run)
 
     @admin.display(description="current_step_display")
     def display(self, run: WorkflowRun) -> str:
