@@ -26,6 +26,7 @@ def test_expense_approval_end_to_end(tm, api):
                               "field_names": ["reviewer_notes", "priority"]}],
             "field_display_configs": [],
         },
+        "limit_wait": {},
     }
 
     response = submit(api, "api_submit_review", workflow_run_id=run.pk,
