@@ -53,7 +53,7 @@ def _drop_stale_waiters() -> int:
 
 def _serve_free_places() -> int:
     served = 0
-    gate_ids = set(LimitWaiter.objects.values_list("gate_id", flat=True)[:_BATCH])
+    gate_ids = set(LimitWaiter.objects.values_list("gate_id", flat=True).distinct()[:_BATCH])
     for gate_id in sorted(gate_ids):
         with transaction.atomic():
             gate = LimitGate.objects.select_for_update().filter(pk=gate_id).first()
