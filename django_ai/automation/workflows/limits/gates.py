@@ -46,8 +46,11 @@ def try_take(run: WorkflowRun, bound: BoundLimit, key: str) -> LimitGate | None:
 
 def enqueue(gate: LimitGate, run: WorkflowRun, step: str, starting: bool) -> LimitWaiter:
     """Queue ``run`` at ``gate``; a run queued before keeps its place in line."""
-    waiter, _ = LimitWaiter.objects.get_or_create(
-        gate=gate, run=run, defaults={"step": step, "starting": starting, "since": now()})
+    # No get_or_create: its savepoint would add three statements under the gate's lock.
+    waiter = LimitWaiter.objects.filter(gate=gate, run=run).first()
+    if waiter is None:
+        waiter = LimitWaiter.objects.create(gate=gate, run=run, step=step, starting=starting,
+                                            since=now())
     return waiter
 
 
