@@ -128,9 +128,34 @@ def _with_workers(env: dict[str, str], action: Any) -> Any:
             worker.stop()
 
 
+def _timed_drain(backend: Any) -> list[float]:
+    took = []
+    while backend.steps:
+        item = backend.steps.popleft()
+        started = time.perf_counter()
+        engine.execute(*item)
+        took.append(time.perf_counter() - started)
+    return took
+
+
+def handover_cost(runs: int = 120) -> dict[str, float]:
+    """Direct loop, one process: a limited step that completes and hands its place to the next
+    queued run, against a plain transition (ms per executed step, p50)."""
+    with collecting() as backend:
+        start_chains(runs // 10)
+        plain = _timed_drain(backend)
+        with transaction.atomic():
+            for _ in range(runs):
+                engine.start("bench_limited", key="direct", hold=0.0)
+        for _ in range(runs):  # every first step: 3 take a place, the rest queue
+            engine.execute(*backend.steps.popleft())
+        handing = _timed_drain(backend)
+    return {"plain_ms": pct(plain, 50) * 1000, "handover_ms": pct(handing, 50) * 1000}
+
+
 def measure(quick: bool) -> dict[str, object]:
     hold = 0.5 if quick else 1.0
-    figures: dict[str, object] = {"statements": statements()}
+    figures: dict[str, object] = {"statements": statements(), "direct": handover_cost()}
     figures["concurrency"] = _with_workers({}, lambda: concurrency(hold))
     log(f"concurrency: {figures['concurrency']}")
     # The same with workers keeping every handed-over step in-process (no broker hop after
@@ -165,6 +190,9 @@ def print_tables(f: dict) -> None:
         [f"entries in {r['window']:.0f} s under a 120/min limit", r["entries"],
          f"{r['expected']:.0f} expected", "± 5 %"],
         ["rate deviation", f"{r['deviation']:+.1f} %", "", "within ± 5 %"],
+        ["direct loop, 1 process: limited step completing + hand-over, p50 (ms)",
+         f"{f['direct']['handover_ms']:.1f}", f"{f['direct']['plain_ms']:.1f} plain transition",
+         ""],
         ["data statements per unlimited transition, workflow without limits",
          f"{s['plain']:.2f}", "", ""],
         ["… the same in a workflow with a limited step", f"{s['mixed_unlimited']:.2f}",
