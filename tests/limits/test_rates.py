@@ -66,6 +66,22 @@ def test_retries_take_their_turn_under_the_rate():
     assert run.status == WorkflowStatus.COMPLETED and len(workflows_limits.FLAKY_CALLS) == 3
 
 
+@pytest.mark.django_db
+def test_a_workflow_rate_spaces_its_starts():
+    with time_machine() as tm:
+        t0 = tm.now
+        first, second = (engine.start("lim_start_rate") for _ in range(2))
+        other = engine.start("lim_start_rate", tenant_id="u")
+        for run in (first, second, other):
+            run.refresh_from_db()
+        assert (first.status, other.status) == (WorkflowStatus.COMPLETED,) * 2
+        assert (second.status, second.wait_kind) == (WorkflowStatus.WAITING, WaitKind.RATE)
+        assert second.current_step == "go" and second.wake_at - t0 == timedelta(minutes=1)
+        tm.advance(timedelta(minutes=1))
+        second.refresh_from_db()
+        assert second.status == WorkflowStatus.COMPLETED
+
+
 def test_rate_texts():
     assert parse_rate("60/m") == (60, 60.0)
     assert parse_rate("120/min") == (120, 60.0)

@@ -80,3 +80,13 @@ class FlakyWorkflow:
         if len(FLAKY_CALLS) < 3:
             raise RuntimeError("429 Too Many Requests")
         return complete()
+
+
+@workflow("lim_start_rate", limit=Limit(rate="1/m", key="tenant_id"))
+class StartRateWorkflow:
+    class Context(BaseModel):
+        tenant_id: str = "t"
+
+    @step(start=True)
+    def go(self):
+        return complete()

@@ -73,8 +73,12 @@ def event_workflow(
     name: str | None = None,
     version: str = "1",
     default_retry: Retry | None = None,
+    limit: Limit | None = None,
 ) -> Any:
-    """Register a workflow started once per occurrence of ``event_name``, at ``at + offset``."""
+    """Register a workflow started once per occurrence of ``event_name``, at ``at + offset``.
+
+    ``limit`` bounds its active runs (or spaces its starts) per key, as on ``@workflow``.
+    """
     if not isinstance(event_name, str) or not event_name:
         raise WorkflowDefinitionError("@event_workflow(event_name) needs a non-empty name.")
     if not _valid_offset(offset):
@@ -83,11 +87,15 @@ def event_workflow(
             "or a dateutil relativedelta."
         )
 
+    if limit is not None and not isinstance(limit, Limit):
+        raise WorkflowDefinitionError(f"@event_workflow({event_name!r}, limit=...) takes a Limit.")
+
     def register(cls: C) -> C:
         _default_event_context(cls)
         workflow_name = name or f"{event_name}:{cls.__module__}.{cls.__qualname__}"
         trigger = EventTrigger(event_name, offset)
-        registry.register(build_spec(cls, workflow_name, str(version), default_retry, trigger))
+        registry.register(build_spec(cls, workflow_name, str(version), default_retry, trigger,
+                                     limit=limit))
         return cls
 
     return register
