@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "TIMER_BATCH_SIZE": 500,
     # 3 statements per batch (lock, update, history): 2,000 keeps a fan-out under 1 per 500 runs.
     "SIGNAL_BATCH_SIZE": 2000,
+    # A step tried this many times without finishing (its worker died, or its outcome could
+    # not be saved) fails the run with the last error instead of being delivered again.
+    "MAX_TRIES_WITHOUT_PROGRESS": 5,
     # Longest error text (with traceback) stored on a run or a history row.
     "MAX_ERROR_LENGTH": 8000,
     # REST API: permission classes for reading and advancing runs, and a hook limiting which

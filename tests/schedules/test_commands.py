@@ -45,5 +45,6 @@ def test_check_reports_each_kind_of_bad_schedule(scheduled, capsys):
     assert "schedule 'bad-cron': cron 'every day' is not valid" in err
     assert "schedule 'bad-tz': time zone 'Europe/Atlantis' is unknown" in err
     assert "schedule 'bad-workflow': workflow 'nope' is not registered" in err
-    assert "schedule 'bad-kwargs': kwargs colour are not fields of Scheduled.Context" in err
-    assert "schedule 'sch_checked:0': kwargs do not build the Context: note:" in err
+    assert "schedule 'bad-kwargs': kwargs do not build the Context" in err
+    assert "'colour': not a field of its Context" in err
+    assert "schedule 'sch_checked:0': kwargs do not build the Context" in err and "note" in err

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from .deletion import protect_waiting_parent
 from .display import current_step_display
 
 
@@ -71,6 +72,11 @@ class WorkflowRun(models.Model):
     attempt = models.PositiveIntegerField(default=0)
     # Bumped on every transition; a delivery carrying an older value is stale.
     seq = models.PositiveIntegerField(default=0)
+    # Bounds tries that never finish (engine/tries.py): 0 while no delivery of the current
+    # transition is known to be lost or failed; then 1 + the tries counted since.
+    redeliveries = models.PositiveSmallIntegerField(default=0, db_default=0)
+    # The shape of the Context class that wrote ``data`` (engine/contextdata.py).
+    context_fingerprint = models.CharField(max_length=16, blank=True, default="", db_default="")
 
     wait_kind = models.CharField(max_length=16, choices=WaitKind.choices, blank=True, default="")
     waiting_for = models.CharField(max_length=200, blank=True, default="")
@@ -81,8 +87,10 @@ class WorkflowRun(models.Model):
     parent_run = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
                                    related_name="child_runs")
     # Indexed only where set (see Meta): deleting a run looks up parents pointing at it.
-    active_child = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", db_index=False)
+    # A child its parent waits for cannot be deleted alone (deletion.py).
+    active_child = models.ForeignKey("self", null=True, blank=True,
+                                     on_delete=protect_waiting_parent, related_name="+",
+                                     db_index=False)
     # Entity binding for event waits: "app_label.model" (blank matches any model) and its pk.
     entity_model = models.CharField(max_length=200, blank=True, default="")
     entity_id = models.CharField(max_length=64, blank=True, default="")

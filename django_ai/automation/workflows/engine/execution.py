@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, transaction
+from pydantic import ValidationError
 
 from .. import registry
 from ..clock import now
-from ..errors import StepResultError
+from ..errors import ContextError, StepResultError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..runtime import activate
 from ..specs import StepSpec, WorkflowSpec
+from . import tries
+from .contextdata import load_failure
 from .finishing import error_text, fail_run
 from .outcomes import apply_result, validate_result
 from .state import bump, persist, wait_until
@@ -66,11 +69,9 @@ def run_step_body(
     """
     try:
         context = spec.context_cls.model_validate(run.data)
-    except ValueError as exc:  # pydantic's ValidationError; retrying cannot fix saved data
-        raise AttemptFailed(
-            f"Step {step.name!r} of workflow {spec.name!r}: the run's saved Context no longer "
-            f"fits {spec.cls.__name__}.Context (was it changed while runs were in flight?). "
-            f"{exc}", retryable=False)
+    except ValidationError as exc:  # retrying cannot fix saved data
+        where = f"Step {step.name!r} of workflow {spec.name!r}"
+        raise AttemptFailed(load_failure(run, spec, exc, where), retryable=False)
     try:
         result = call_body(run, spec, step, context, dict(kwargs or {}))
     except Exception as exc:
@@ -78,7 +79,7 @@ def run_step_body(
     try:
         validate_result(spec, step, result)
         apply_result(run, spec, step, result, context)
-    except StepResultError as exc:
+    except (StepResultError, ContextError) as exc:
         raise AttemptFailed(str(exc), retryable=False)
     except DatabaseError:
         raise
@@ -98,12 +99,30 @@ def _resolve(run: WorkflowRun) -> tuple[WorkflowSpec, StepSpec] | str:
 
 
 def execute_step(run_id: int, step_name: str, seq: int) -> bool:
-    """Worker entry point. Returns True when this delivery executed the step."""
+    """Worker entry point. Returns True when this delivery executed (or settled) the step."""
+    try:
+        outcome = _attempt(run_id, step_name, seq, count_try=True)
+        if outcome is _COUNTED:
+            outcome = _attempt(run_id, step_name, seq, count_try=False)
+        return bool(outcome)
+    except Exception as exc:
+        # Outside the step's own code (its outcome could not be saved, say): the run stays
+        # RUNNING for recovery, with the error kept and the try counted (engine/tries.py).
+        tries.note_failed_try(run_id, seq, exc)
+        raise
+
+
+_COUNTED = object()  # a redelivered try was recorded in a commit of its own; now run it
+
+
+def _attempt(run_id: int, step_name: str, seq: int, count_try: bool) -> object:
     try:
         with transaction.atomic():
             run = claim(run_id, step_name, seq)
             if run is None:
                 return False
+            if count_try and run.redeliveries:
+                return _COUNTED if tries.count_try(run) else True
             resolved = _resolve(run)
             if isinstance(resolved, str):
                 fail_run(run, None, resolved)

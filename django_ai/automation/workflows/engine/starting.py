@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
+from .contextdata import dump_context, fingerprint
 from .state import dispatch, enter_step, wait_until
 
 
@@ -32,7 +33,9 @@ def build_run(
 ) -> WorkflowRun:
     """An unsaved run at its start step (or WAITING until ``start_at``)."""
     run = WorkflowRun(
-        name=spec.name, version=spec.version, data=context.model_dump(mode="json"),
+        name=spec.name, version=spec.version,
+        data=dump_context(context, f"Workflow {spec.name!r}"),
+        context_fingerprint=fingerprint(spec.context_cls),
         status=WorkflowStatus.RUNNING, current_step=spec.start_step, parent_run=parent,
         trigger_event_id=trigger_event_id,
     )

@@ -18,7 +18,8 @@ from ..specs import WorkflowSpec
 STATE_FIELDS = [
     "status", "current_step", "data", "progress", "error", "attempt", "seq", "wait_kind",
     "waiting_for", "wake_at", "on_timeout_step", "resume_step", "active_child",
-    "completion_display", "waiting_display", "finished_at", "updated_at",
+    "completion_display", "waiting_display", "finished_at", "updated_at", "redeliveries",
+    "context_fingerprint",
 ]
 
 
@@ -34,6 +35,7 @@ def clear_wait(run: WorkflowRun) -> None:
 def bump(run: WorkflowRun) -> None:
     """Start a new transition: deliveries made for the previous one become stale."""
     run.seq += 1
+    run.redeliveries = 0  # progress: tries of the old transition no longer count
 
 
 def suspend(

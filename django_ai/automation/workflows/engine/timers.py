@@ -15,6 +15,7 @@ from ....conf import ai_settings
 from .. import registry
 from ..clock import now
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
+from . import tries
 from .finishing import fail_run
 from .state import bump, dispatch, enter_step, history, make_runnable, persist
 
@@ -137,7 +138,10 @@ def recover_lost(at: datetime) -> int:
         for run in stuck:
             logger.warning("Run %s looked lost at step %r; delivering it again",
                            run.pk, run.current_step)
+            lost_before = run.redeliveries
             bump(run)
+            run.redeliveries = lost_before
+            tries.mark_lost(run)  # the tries that follow count towards giving up
             persist(run)
     return len(stuck)
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from ....conf import ai_settings
+from ..errors import SignalPayloadError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from . import resuming
 
@@ -33,13 +34,32 @@ def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None) -
     queryset = WorkflowRun.objects.waiting_for_signal(name)
     if run_id is not None:
         queryset = queryset.filter(pk=run_id)
-    resumed = 0
+    resumed, reached, held = 0, 0, set()
     with transaction.atomic():
         for batch in _locked_batches(queryset):
             prepared = resuming.prepare(batch, payload, f"Signal {name!r}", strict=True)
+            if run_id is not None:
+                _reject_unheld(name, payload, prepared.held, prepared.reached, run_id)
             resuming.apply(prepared)
-            resumed += len(prepared)
+            resumed += len(prepared.ready)
+            reached += prepared.reached
+            held |= prepared.held
+        # A broadcast learns which Contexts it reached as it goes; raising rolls it all back.
+        _reject_unheld(name, payload, held, reached, run_id)
     return resumed
+
+
+def _reject_unheld(name: str, payload: dict[str, Any], held: set[str], reached: int,
+                   run_id: int | None) -> None:
+    """A payload key no reached run's Context holds is a mistake (usually a typo): SPEC 3."""
+    unheld = sorted(set(payload) - held)
+    if not unheld or not reached:
+        return
+    whom = f"run {run_id}'s Context" if run_id is not None else "the Context of any run it reached"
+    raise SignalPayloadError(
+        f"Signal {name!r}: payload key(s) {', '.join(map(repr, unheld))} are not fields of "
+        f"{whom}; nothing was changed. Check the spelling."
+    )
 
 
 def event_waiters(event_name: str, entity_model: str, entity_id: str) -> QuerySet[WorkflowRun]:
@@ -61,5 +81,5 @@ def wake_for_event(
         for batch in _locked_batches(event_waiters(event_name, entity_model, str(entity_id))):
             prepared = resuming.prepare(batch, data, f"Event {event_name!r}", strict=False)
             resuming.apply(prepared)
-            resumed += len(prepared)
+            resumed += len(prepared.ready)
     return resumed

@@ -114,3 +114,25 @@ def problems_in_flight(run: WorkflowRun) -> list[str]:
         if step and step not in spec.steps:
             found.append(f"run {run.pk} ({run.name}): its {label} {step!r} no longer exists")
     return found
+
+
+def stranded_parents(runs: list[WorkflowRun]) -> list[str]:
+    """Parents among ``runs`` waiting on a child that no longer exists or that finished without
+    waking them (one query for the whole batch). Nothing but an operator can move them on."""
+    waiting = [run for run in runs
+               if run.status == WorkflowStatus.SUSPENDED and run.wait_kind == WaitKind.SUBFLOW]
+    ids = [run.active_child_id for run in waiting if run.active_child_id is not None]
+    children = dict(WorkflowRun.objects.filter(pk__in=ids).values_list("pk", "status"))
+    found = []
+    for parent in waiting:
+        child_id = parent.active_child_id
+        status = children.get(child_id)
+        if child_id is None or status is None:
+            problem = "the subworkflow run it waits for no longer exists"
+        elif status in (WorkflowStatus.COMPLETED, WorkflowStatus.FAILED, WorkflowStatus.CANCELLED):
+            problem = f"it waits for subworkflow run {child_id}, which is {status} already"
+        else:
+            continue
+        found.append(f"run {parent.pk} ({parent.name}): stranded, {problem}; cancel it "
+                     f"(workflows cancel {parent.pk})")
+    return found

@@ -31,7 +31,14 @@ from ...scheduling.models import Schedule
 from ...scheduling.sync import sync_code_schedules
 from ...specs import WorkflowSpec
 from ..graph import build_graph, to_mermaid
-from ..runinfo import parse_age, problems_in_flight, short_duration, when, why_waiting
+from ..runinfo import (
+    parse_age,
+    problems_in_flight,
+    short_duration,
+    stranded_parents,
+    when,
+    why_waiting,
+)
 
 _CHECK_BATCH = 2000
 
@@ -227,6 +234,7 @@ class Command(BaseCommand):
                 break
             for run in batch:
                 problems += problems_in_flight(run)
+            problems += stranded_parents(batch)
             seen += len(batch)
             last_id = batch[-1].pk
             if total > _CHECK_BATCH:
