@@ -76,29 +76,40 @@ def release(holder: LimitHolder) -> None:
 def serve_queue(gate: LimitGate, places: int, holder: LimitHolder | None = None) -> int:
     """Give up to ``places`` places to queued runs in FIFO order (the gate is locked): each
     run gets a holder row (``holder``, handed over, for the first) and is made runnable."""
+    served, after = 0, 0
+    while served < places:
+        # Small batches: the head of the queue is almost always served at once.
+        batch = list(LimitWaiter.objects.filter(gate=gate, id__gt=after).order_by("id")
+                     [: places - served + 2])
+        if not batch:
+            break
+        for waiter in batch:
+            after = waiter.pk
+            if served < places and _serve(gate, waiter, holder if served == 0 else None):
+                served += 1
+    return served
+
+
+def _serve(gate: LimitGate, waiter: LimitWaiter, holder: LimitHolder | None) -> bool:
+    """Give ``waiter``'s run a place; False when the run is locked elsewhere or stopped
+    waiting (its queue entry is dropped then)."""
     from ..engine.state import dispatch, make_runnable, save_run
     from .admission import Entry, mark_entry  # admission imports this module
 
-    served = 0
-    for waiter in LimitWaiter.objects.filter(gate=gate).order_by("id")[: places + 50]:
-        if served >= places:
-            break
-        # A run locked elsewhere (being cancelled, say) is passed over; the sweep comes back.
-        run = (WorkflowRun.objects.select_for_update(skip_locked=True)
-               .filter(pk=waiter.run_id).first())
-        if run is None:
-            continue
-        LimitWaiter.objects.filter(pk=waiter.pk).delete()
-        if run.status != WorkflowStatus.WAITING or run.wait_kind != WaitKind.LIMIT:
-            continue
-        if holder is not None and served == 0:
-            holder.run, holder.step, holder.since = run, waiter.step, now()
-            holder.save(update_fields=["run", "step", "since"])
-        else:
-            LimitHolder.objects.create(gate=gate, run=run, step=waiter.step, since=now())
-        make_runnable(run)
-        mark_entry(run, Entry(left="", starting=waiter.starting, granted=(gate.scope, gate.key)))
-        save_run(run)
-        dispatch(run)  # admission takes any other place it needs, then hands the step off
-        served += 1
-    return served
+    # A run locked elsewhere (being cancelled, say) is passed over; the sweep comes back.
+    run = WorkflowRun.objects.select_for_update(skip_locked=True).filter(pk=waiter.run_id).first()
+    if run is None:
+        return False
+    LimitWaiter.objects.filter(pk=waiter.pk).delete()
+    if run.status != WorkflowStatus.WAITING or run.wait_kind != WaitKind.LIMIT:
+        return False
+    if holder is not None:
+        holder.run, holder.step, holder.since = run, waiter.step, now()
+        holder.save(update_fields=["run", "step", "since"])
+    else:
+        LimitHolder.objects.create(gate=gate, run=run, step=waiter.step, since=now())
+    make_runnable(run)
+    mark_entry(run, Entry(left="", starting=waiter.starting, granted=(gate.scope, gate.key)))
+    save_run(run)
+    dispatch(run)  # admission takes any other place it needs, then hands the step off
+    return True
