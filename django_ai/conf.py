@@ -36,6 +36,15 @@ DEFAULTS: dict[str, Any] = {
     # runs a user may see ("module.function" taking (queryset, request), returning a queryset).
     "API_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "RUN_VISIBILITY_HOOK": None,
+    # engine.start(..., idempotency_key=K) after the run of K finished: False returns that
+    # finished run (the key is spent for good); True starts a new run under the same key.
+    "IDEMPOTENCY_KEY_REUSE": False,
+    # REST start endpoint (POST start/<workflow>/): off unless the workflow is listed here,
+    # mapped to extra permission classes on top of API_PERMISSION_CLASSES ([] for none).
+    "API_START": {},
+    # Rolling deploys: a delivery of a workflow or step this process does not know is handed
+    # back and tried again (another worker may know it) for this long before the run fails.
+    "UNKNOWN_CODE_GRACE_SECONDS": 900,
 }
 
 

@@ -33,6 +33,9 @@ class WaitKind(models.TextChoices):
     EVENT = "event", "Event"
     ACTION = "action", "Action"
     SUBFLOW = "subflow", "Subworkflow"
+    # A delivery met a workflow or step this process does not know (a rolling deploy):
+    # handed back, tried again when ``wake_at`` comes (see engine/deploys.py).
+    CODE = "code", "Unknown code"
     # Added by issue 13: queued for a place under a concurrency limit (no timer; woken when a
     # place frees), and spaced out by a rate limit (a timer like a sleep).
     LIMIT = "limit", "Concurrency limit"
@@ -96,6 +99,14 @@ class WorkflowRun(models.Model):
     entity_id = models.CharField(max_length=64, blank=True, default="")
     # The event occurrence that planned this run, when an event workflow started it.
     trigger_event_id = models.BigIntegerField(null=True, blank=True)
+    # engine.start(..., idempotency_key=...): unique per workflow name (see Meta); "" = none.
+    # New columns have database defaults: during a rolling deploy, processes still on the
+    # previous release insert runs without them.
+    idempotency_key = models.CharField(max_length=200, blank=True, default="", db_default="")
+    # Signals sent to this run before it waited for them: [{"name", "payload", "kept_at"}].
+    kept_signals = models.JSONField(default=list, blank=True, db_default=[])
+    # When a delivery first met code this process lacks (rolling deploys); None otherwise.
+    unknown_code_since = models.DateTimeField(null=True, blank=True)
 
     completion_display = models.JSONField(default=dict, blank=True)
     waiting_display = models.JSONField(default=dict, blank=True)
@@ -105,9 +116,22 @@ class WorkflowRun(models.Model):
 
     objects = WorkflowRunQuerySet.as_manager()
 
+    #: Set on the run ``engine.start(..., idempotency_key=...)`` returns: True when an earlier
+    #: start with that key had created it (nothing was started).
+    is_duplicate_start: bool = False
+
     class Meta:
         app_label = "django_ai_workflows"
         ordering = ["-id"]
+        constraints = [
+            # Among unfinished runs the database itself refuses a second run with one key;
+            # finished runs keep their key and the engine decides whether it may be reused
+            # (engine/idempotency.py, setting IDEMPOTENCY_KEY_REUSE).
+            models.UniqueConstraint(
+                fields=["idempotency_key", "name"], name="dai_run_idempotency_uniq",
+                condition=~models.Q(idempotency_key="") & models.Q(finished_at__isnull=True),
+            ),
+        ]
         indexes = [
             models.Index(fields=["status", "wake_at"], name="dai_run_due_idx",
                          condition=models.Q(wake_at__isnull=False)),
@@ -124,6 +148,9 @@ class WorkflowRun(models.Model):
                          condition=~models.Q(entity_id="")),
             models.Index(fields=["trigger_event_id"], name="dai_run_trigger_idx",
                          condition=models.Q(trigger_event_id__isnull=False)),
+            # Finding the run of a key, finished or not (starts, ?idempotency_key= filters).
+            models.Index(fields=["idempotency_key", "name"], name="dai_run_idem_key_idx",
+                         condition=~models.Q(idempotency_key="")),
         ]
 
     def __str__(self) -> str:
@@ -158,6 +185,8 @@ class StepExecution(models.Model):
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        # Not a step: a kept signal the run never waited for, dropped when the run ended.
+        SIGNAL_DISCARDED = "signal_discarded", "Kept signal discarded"
 
     run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="step_executions")
     step_name = models.CharField(max_length=200)

@@ -41,7 +41,8 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkflowRun
         fields = ["id", "name", "version", "status", "current_step", "progress", "error",
-                  "wake_at", "parent_run_id", "created_at", "updated_at", "finished_at"]
+                  "wake_at", "parent_run_id", "idempotency_key", "created_at", "updated_at",
+                  "finished_at"]
         read_only_fields = fields
 
 
@@ -53,7 +54,8 @@ class RunDetailSerializer(RunSerializer):
 
     class Meta(RunSerializer.Meta):
         fields = [*RunSerializer.Meta.fields, "data", "wait_kind", "waiting_for",
-                  "completion_display", "waiting_display", "current_step_display", "history"]
+                  "completion_display", "waiting_display", "current_step_display", "history",
+                  "kept_signals"]
         read_only_fields = fields
 
 

@@ -18,7 +18,7 @@ from ..errors import ContextError, StepResultError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..runtime import activate
 from ..specs import StepSpec, WorkflowSpec
-from . import tries
+from . import deploys, tries
 from .contextdata import load_failure
 from .finishing import error_text, fail_run
 from .outcomes import apply_result, validate_result
@@ -121,12 +121,15 @@ def _attempt(run_id: int, step_name: str, seq: int, count_try: bool) -> object:
             run = claim(run_id, step_name, seq)
             if run is None:
                 return False
-            if count_try and run.redeliveries:
-                return _COUNTED if tries.count_try(run) else True
             resolved = _resolve(run)
             if isinstance(resolved, str):
-                fail_run(run, None, resolved)
+                # Before counting the try: handing back is not a try, and resets the count
+                # (state.bump), so the grace period alone bounds unknown code.
+                deploys.hand_back(run, resolved)
                 return True
+            if count_try and run.redeliveries:
+                return _COUNTED if tries.count_try(run) else True
+            deploys.clear(run)
             run_step_body(run, *resolved)
     except AttemptFailed as failure:
         record_failed_attempt(run_id, step_name, seq, failure)
@@ -144,6 +147,7 @@ def record_failed_attempt(run_id: int, step_name: str, seq: int, failure: Attemp
         if run is None:
             return
         spec = registry.find(run.name)
+        run.unknown_code_since = None
         attempts = run.attempt + 1
         policy = spec.retry_for(step_name) if spec is not None else None
         if not failure.retryable or policy is None or attempts >= policy.max_attempts:

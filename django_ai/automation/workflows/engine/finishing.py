@@ -12,6 +12,7 @@ from ..clock import now
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
 from ..runtime import activate
 from ..specs import WorkflowSpec
+from . import kept
 from .contextdata import dump_context, fingerprint
 from .state import bump, clear_wait, enter_step, history, persist
 from .storable import storable_text
@@ -32,6 +33,7 @@ def error_text(exc: BaseException) -> str:
 
 
 def _finish(run: WorkflowRun, status: str) -> None:
+    kept.discard(run, status)
     bump(run)
     clear_wait(run)
     run.status = status

@@ -5,12 +5,13 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .. import registry
 from ..clock import now
 from ..errors import ActionFailedError, RunStateError
 from ..models import TERMINAL_STATUSES, StepExecution, WaitKind, WorkflowRun, WorkflowStatus
+from . import kept
 from .execution import AttemptFailed, run_step_body
 from .finishing import cap
 from .state import bump, clear_wait, enter_step, history, persist
@@ -97,6 +98,7 @@ _CHAIN_READS = 20
 
 def _cancel_locked(run: WorkflowRun, reason: str) -> None:
     row = history(run, StepExecution.Status.CANCELLED, reason)
+    kept.discard(run, WorkflowStatus.CANCELLED)
     bump(run)
     clear_wait(run)
     run.status = WorkflowStatus.CANCELLED
@@ -130,6 +132,16 @@ RETRYABLE = "only a failed run, or one waiting out a retry backoff, can be retri
 def retry_current_step(run_id: int) -> None:
     """Run a FAILED run's current step again with a fresh attempt count, or run a step that
     waits out a retry backoff now. Any other state raises ``RunStateError``; nothing runs."""
+    try:
+        _retry_locked(run_id)
+    except IntegrityError:
+        raise RunStateError(
+            f"Run {run_id} cannot run again: its idempotency key belongs to a newer unfinished "
+            "run (IDEMPOTENCY_KEY_REUSE is on)."
+        )
+
+
+def _retry_locked(run_id: int) -> None:
     with transaction.atomic():
         run = _lock(run_id)
         waiting_retry = run.status == WorkflowStatus.WAITING and run.wait_kind == WaitKind.RETRY

@@ -13,6 +13,7 @@ from ..errors import StepResultError
 from ..models import StepExecution, WaitKind, WorkflowRun
 from ..results import Complete, EventWait, Fail, Goto, RunSubflow, SignalWait, Sleep
 from ..specs import StepSpec, WorkflowSpec
+from . import kept
 from .contextdata import dump_context, fingerprint
 from .finishing import complete_run, fail_run
 from .state import bump, enter_step, history, persist, suspend, wait_until
@@ -77,6 +78,10 @@ def merge_fields(context: BaseModel, fields: dict[str, Any], where: str) -> Base
 
 
 def _suspend_on_wait(run: WorkflowRun, spec: WorkflowSpec, step: StepSpec, wait: Any) -> None:
+    if isinstance(wait, SignalWait) and run.kept_signals and kept.consume(
+        run, spec, step, wait.name
+    ):
+        return  # the signal came early: no suspension, the run went on to the next step
     bump(run)
     is_event = isinstance(wait, EventWait)
     suspend(

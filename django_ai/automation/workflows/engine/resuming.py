@@ -21,8 +21,9 @@ from ..clock import now
 from ..errors import SignalPayloadError, UnstorableValueError
 from ..models import StepExecution, WorkflowRun
 from ..specs import WorkflowSpec
-from . import contextdata, jsonmerge
+from . import contextdata, deferred, jsonmerge
 from .finishing import fail_run
+from .payloads import held_keys, merged_context, payload_error, updates_of
 from .state import dispatch, enter_step, history, make_runnable, save_run
 from .storable import check_storable
 
@@ -43,39 +44,27 @@ class Resumption:
 @dataclass
 class Prepared:
     """A batch checked against a payload: runs to resume, runs that cannot load their own
-    saved Context (failed on their own), and the payload keys some reached run holds."""
+    saved Context (failed on their own), the payload keys some reached run holds, and runs set
+    aside for a process that knows their code (a rolling deploy: ``deferred``)."""
 
     ready: list[Resumption] = field(default_factory=list)
     broken: list[tuple[WorkflowRun, str]] = field(default_factory=list)
     held: set[str] = field(default_factory=set)
     reached: int = 0
+    set_aside: list[WorkflowRun] = field(default_factory=list)
 
 
-def held_keys(spec: WorkflowSpec, payload: dict[str, Any]) -> dict[str, str]:
-    """Payload keys the workflow's Context holds, mapped to the field each one sets."""
-    accepted = contextdata.accepted_keys(spec.context_cls)
-    if accepted is None:  # extra="allow": every key is kept
-        return {key: key for key in payload}
-    return {key: accepted[key] for key in payload if key in accepted}
+__all__ = ["Prepared", "Resumption", "apply", "held_keys", "prepare"]
 
 
 def _merge(run: WorkflowRun, spec: WorkflowSpec, payload: dict[str, Any],
            held: dict[str, str]) -> Resumption:
-    merged = spec.context_cls.model_validate(
-        {**run.data, **{key: payload[key] for key in held}}
-    ).model_dump(mode="json")
-    updates = {name: merged[name] for name in held.values() if name in merged}
+    merged = merged_context(spec, run.data, payload, held).model_dump(mode="json")
+    updates = updates_of(merged, held)
     fast = merged == {**run.data, **updates}
     run.data = merged
     run.context_fingerprint = contextdata.fingerprint(spec.context_cls)
     return Resumption(run, updates, fast)
-
-
-def _payload_error(run: WorkflowRun, what: str, exc: ValidationError) -> SignalPayloadError:
-    return SignalPayloadError(
-        f"{what} payload does not fit run {run.pk} ({run.name}): {contextdata.describe(exc)}. "
-        "No run was changed."
-    )
 
 
 def _saved_context_error(run: WorkflowRun, spec: WorkflowSpec) -> ValidationError | None:
@@ -97,7 +86,7 @@ def _misfit(run: WorkflowRun, spec: WorkflowSpec, held: dict[str, str], what: st
             where = f"{what} could not resume run {run.pk} ({run.name})"
             prepared.broken.append((run, contextdata.load_failure(run, spec, saved_error, where)))
             return None
-    return _payload_error(run, what, exc)
+    return payload_error(run, what, exc)
 
 
 def prepare(runs: Iterable[WorkflowRun], payload: dict[str, Any], what: str,
@@ -107,9 +96,10 @@ def prepare(runs: Iterable[WorkflowRun], payload: dict[str, Any], what: str,
     prepared = Prepared()
     for run in runs:
         spec = registry.find(run.name)
-        if spec is None:
-            logger.error("%s cannot resume run %s: workflow %r is not registered",
-                         what, run.pk, run.name)
+        if spec is None:  # a rolling deploy: another process may know it
+            if deferred.defer(run, payload, f"{what} reached run {run.pk}, but workflow "
+                                            f"{run.name!r} is not registered in this process."):
+                prepared.set_aside.append(run)
             continue
         prepared.reached += 1
         held = held_keys(spec, payload)
@@ -163,23 +153,24 @@ def _write_group(items: list[Resumption]) -> None:
     )
 
 
-def _drop_missing_targets(prepared: list[Resumption]) -> list[Resumption]:
-    """Fail runs whose resume step was removed from the workflow (a deploy while waiting)."""
+def _drop_missing_targets(batch: Prepared) -> list[Resumption]:
+    """Set aside runs whose resume step this process does not know (a deploy while waiting):
+    another process may know it; after the grace period the run fails."""
     kept = []
-    for item in prepared:
-        run = item.run
-        if run.resume_step in registry.get(run.name).steps:
+    for item in batch.ready:
+        problem = deferred.unknown_code(item.run)
+        if problem is None:
             kept.append(item)
-        else:
-            fail_run(run, registry.get(run.name),
-                     f"Cannot resume at step {run.resume_step!r}: the workflow no longer has it.")
+        elif deferred.defer(item.run, item.updates, problem):
+            batch.set_aside.append(item.run)
     return kept
 
 
-def apply(batch: Prepared) -> None:
-    """Fail the broken runs, advance every other prepared run past its wait, write the batch."""
+def apply(batch: Prepared) -> int:
+    """Fail the broken runs, advance every other prepared run past its wait, write the batch;
+    returns how many runs were resumed."""
     fail_broken(batch)
-    prepared = _drop_missing_targets(batch.ready)
+    prepared = _drop_missing_targets(batch)
     rows = [row for item in prepared if (row := _advance(item.run)) is not None]
     groups: dict[tuple[Any, ...], list[Resumption]] = defaultdict(list)
     for item in prepared:
@@ -192,3 +183,4 @@ def apply(batch: Prepared) -> None:
     StepExecution.objects.bulk_create(rows)
     for item in prepared:
         dispatch(item.run)
+    return len(prepared)

@@ -30,6 +30,7 @@ def build_run(
     start_at: datetime | None = None,
     entity: tuple[str, str] | None = None,
     trigger_event_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> WorkflowRun:
     """An unsaved run at its start step (or WAITING until ``start_at``)."""
     run = WorkflowRun(
@@ -37,7 +38,7 @@ def build_run(
         data=dump_context(context, f"Workflow {spec.name!r}"),
         context_fingerprint=fingerprint(spec.context_cls),
         status=WorkflowStatus.RUNNING, current_step=spec.start_step, parent_run=parent,
-        trigger_event_id=trigger_event_id,
+        trigger_event_id=trigger_event_id, idempotency_key=idempotency_key or "",
     )
     if entity is not None:
         run.entity_model, run.entity_id = entity

@@ -18,8 +18,8 @@ from ..specs import WorkflowSpec
 STATE_FIELDS = [
     "status", "current_step", "data", "progress", "error", "attempt", "seq", "wait_kind",
     "waiting_for", "wake_at", "on_timeout_step", "resume_step", "active_child",
-    "completion_display", "waiting_display", "finished_at", "updated_at", "redeliveries",
-    "context_fingerprint",
+    "completion_display", "waiting_display", "finished_at", "updated_at", "kept_signals",
+    "unknown_code_since", "redeliveries", "context_fingerprint",
 ]
 
 
@@ -75,6 +75,7 @@ def enter_step(run: WorkflowRun, spec: WorkflowSpec, step_name: str) -> None:
     run.current_step = step_name
     run.attempt = 0
     run.error = ""
+    run.unknown_code_since = None
     step = spec.steps[step_name]
     if step.event_wait is not None:
         wait = step.event_wait

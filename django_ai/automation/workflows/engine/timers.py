@@ -15,7 +15,7 @@ from ....conf import ai_settings
 from .. import registry
 from ..clock import now
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
-from . import tries
+from . import deferred, deploys, kept, tries
 from .finishing import fail_run
 from .state import bump, dispatch, enter_step, history, make_runnable, persist
 
@@ -41,6 +41,8 @@ def register_timer_source(source: TimerSource) -> None:
 
 
 def _timed_out(run: WorkflowRun) -> None:
+    if deferred.resume_deferred(run):
+        return  # not a timeout: a signal or event kept during a rolling deploy
     spec = registry.find(run.name)
     what = f"{run.wait_kind} {run.waiting_for!r}"
     rows = []
@@ -57,6 +59,7 @@ def _timed_out(run: WorkflowRun) -> None:
 
 def _planned_start(run: WorkflowRun) -> None:
     if not all(guard(run) for guard in start_guards):
+        kept.discard(run, WorkflowStatus.CANCELLED)
         bump(run)
         run.status = WorkflowStatus.CANCELLED
         run.wake_at = None
@@ -66,14 +69,16 @@ def _planned_start(run: WorkflowRun) -> None:
         return
     spec = registry.find(run.name)
     if spec is None:
-        fail_run(run, None, f"Workflow {run.name!r} is not registered in this process.")
+        deploys.hand_back(run, f"Workflow {run.name!r} is not registered in this process.",
+                          kind=WaitKind.START)
         return
     enter_step(run, spec, spec.start_step)
     persist(run)
 
 
-# A rate wait ends like a sleep: the run's entry was booked when it was parked.
-_SLEEPS = (WaitKind.SLEEP, WaitKind.RETRY, WaitKind.RATE)
+# Timers after which the current step's body runs again (CODE: a handed-back delivery; RATE:
+# a rate limit's turn, booked when the run was parked).
+_SLEEPS = (WaitKind.SLEEP, WaitKind.RETRY, WaitKind.CODE, WaitKind.RATE)
 
 
 def fire(run: WorkflowRun) -> None:

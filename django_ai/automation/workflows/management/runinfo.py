@@ -81,6 +81,9 @@ def why_waiting(run: WorkflowRun) -> str:
     if kind == WaitKind.RETRY:
         return (f"Step {run.current_step!r} failed attempt {run.attempt}; the next attempt "
                 f"is {when(run.wake_at)}.")
+    if kind == WaitKind.CODE:
+        return (f"Handed back: a process did not know step {run.current_step!r} of "
+                f"{run.name!r} (rolling deploy?); tried again {when(run.wake_at)}.")
     if kind == WaitKind.START:
         return f"Planned to start {when(run.wake_at)}."
     if kind == WaitKind.SIGNAL:
@@ -103,10 +106,13 @@ def why_waiting(run: WorkflowRun) -> str:
 
 def problems_in_flight(run: WorkflowRun) -> list[str]:
     """Why an unfinished run can no longer proceed with the workflows registered now."""
+    found = []
+    if run.unknown_code_since is not None:
+        found.append(f"run {run.pk} ({run.name}): handed back since "
+                     f"{when(run.unknown_code_since)}: {(run.error.splitlines() or [''])[0]}")
     spec = registry.find(run.name)
     if spec is None:
-        return [f"run {run.pk}: workflow {run.name!r} is not registered any more"]
-    found = []
+        return [*found, f"run {run.pk}: workflow {run.name!r} is not registered any more"]
     if run.wait_kind != WaitKind.START and run.current_step not in spec.steps:
         found.append(f"run {run.pk} ({run.name}): at step {run.current_step!r}, which the "
                      "workflow no longer has")
