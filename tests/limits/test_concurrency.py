@@ -68,9 +68,12 @@ def test_runs_over_the_limit_wait_visibly_and_proceed_in_fifo_order(collector):
 
     waiting = runs[2]
     waiting.refresh_from_db()
-    info = waiting.current_step_display["limit_wait"]
+    info = waiting.waiting_display["limit_wait"]
     assert info["kind"] == "concurrency" and info["key"] == "acme" and info["capacity"] == 2
     assert info["limit"] == "lim_import.work" and info["since"]
+    shown = waiting.current_step_display["wait"]
+    assert shown["kind"] == "limit" and shown["for"] == "lim_import.work [acme]"
+    assert shown["since"] and shown["until"] is None
     assert waiting.waiting_for == "lim_import.work [acme]"
     assert "Waiting for capacity at step 'work'" in why_waiting(waiting)
     assert "allows 2 at once" in why_waiting(waiting)
@@ -183,4 +186,5 @@ def test_admin_and_api_say_why_the_run_waits(collector):
     assert detail.status_code == 200
     body = detail.json()
     assert body["wait_kind"] == "limit"
-    assert body["current_step_display"]["limit_wait"]["key"] == "acme"
+    assert body["current_step_display"]["wait"]["for"] == "lim_import.work [acme]"
+    assert body["waiting_display"]["limit_wait"]["key"] == "acme"

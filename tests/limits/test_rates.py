@@ -28,8 +28,10 @@ def test_entries_are_spaced_by_the_rate_per_key():
         assert [run.wait_kind for run in runs[1:]] == [WaitKind.RATE] * 3
         assert [run.wake_at - t0 for run in runs[1:]] == [timedelta(seconds=s)
                                                           for s in (30, 60, 90)]
-        info = runs[1].current_step_display["limit_wait"]
+        info = runs[1].waiting_display["limit_wait"]
         assert info["kind"] == "rate" and info["rate"] == "2/m" and info["key"] == "k"
+        shown = runs[1].current_step_display["wait"]
+        assert shown["kind"] == "rate" and shown["until"] == runs[1].wake_at.isoformat()
         assert "Spaced out by rate limit 'lim_rate.call'" in why_waiting(runs[1])
         other.refresh_from_db()
         assert other.status == WorkflowStatus.COMPLETED

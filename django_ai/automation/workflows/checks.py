@@ -55,3 +55,13 @@ def check_api_start(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
                   hint="Use a registered workflow name (see manage.py workflows check).",
                   id="django_ai.E041")
             for name in sorted(served) if registry.find(name) is None]
+
+
+@register()
+def check_workflow_traps(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Warn about waits whose answer and timeout meet, missing timeout steps, unreachable steps."""
+    from . import registry
+    from .management.lint import lint
+
+    return [Warning(str(finding), obj=spec.cls, id=finding.id)
+            for spec in registry.all_specs() for finding in lint(spec)]

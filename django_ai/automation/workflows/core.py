@@ -20,11 +20,21 @@ from .retry import Retry
 from .runtime import get_context
 from .scheduling.declare import Schedule
 
+# For async views: ``run = await astart("name", ...)`` (the same as ``await engine.astart``).
+astart = engine.astart
+asignal = engine.asignal
+acancel = engine.acancel
+asubmit_action = engine.asubmit_action
+
 __all__ = [
     "Limit",
     "Retry",
     "Schedule",
     "SubflowResult",
+    "acancel",
+    "asignal",
+    "astart",
+    "asubmit_action",
     "complete",
     "engine",
     "event_workflow",

@@ -12,6 +12,7 @@ from ..backends import get_backend
 from ..models import WorkflowRun
 from ..txn import in_user_atomic
 from . import idempotency, operations, timers, waking
+from .asynchronous import AsyncEngineMethods
 from .execution import execute_step
 from .kept import SignalOutcome
 from .starting import new_run
@@ -25,8 +26,12 @@ def _settle(run: WorkflowRun | None = None) -> None:
         run.refresh_from_db()
 
 
-class Engine:
-    """``engine.start()``, ``engine.signal()`` and the operations behind the run admin."""
+class Engine(AsyncEngineMethods):
+    """``engine.start()``, ``engine.signal()`` and the operations behind the run admin.
+
+    The async twins (``await engine.astart(...)``, ``asignal``, ``acancel``,
+    ``asubmit_action``) come from ``AsyncEngineMethods``.
+    """
 
     def start(self, workflow: Any, /, *, idempotency_key: str | None = None,
               **kwargs: Any) -> WorkflowRun:

@@ -32,6 +32,7 @@ from ...scheduling.models import Schedule
 from ...scheduling.sync import sync_code_schedules
 from ...specs import WorkflowSpec
 from ..graph import build_graph, to_mermaid
+from ..lint import lint
 from ..runinfo import (
     parse_age,
     problems_in_flight,
@@ -233,8 +234,15 @@ class Command(BaseCommand):
                 target = edge.target.lstrip("?")
                 problems.append(f"workflow {spec.name!r}: step {edge.source!r} leads to "
                                 f"{target!r}, which is not a step of this workflow")
+            self._warn_traps(spec)
         self.stdout.write(f"Checked {len(specs)} registered workflow(s).")
         return problems
+
+    def _warn_traps(self, spec: WorkflowSpec) -> None:
+        """Shapes that run but mislead; a missing on_timeout step is a problem above already."""
+        for finding in lint(spec):
+            if finding.id != "django_ai.W051":
+                self.stderr.write(f"  warning ({finding.id}): {finding}")
 
     def _run_problems(self, names: list[str]) -> list[str]:
         in_flight = WorkflowRun.objects.exclude(status__in=TERMINAL_STATUSES).order_by("pk")
