@@ -12,7 +12,12 @@ class WorkflowsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from . import checks, checks_celery  # noqa: F401  (registers the system checks)
+        from . import checks, checks_celery, checks_safety, checks_tasks  # noqa: F401  (system checks)
+
+        if checks_celery.selected() and checks_celery.celery_installed():
+            from . import celery_worker
+
+            celery_worker.connect()
         from .engine import timers
         from .limits import sweep
         from .scheduling import firing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from .deletion import protect_waiting_parent
@@ -99,6 +100,11 @@ class WorkflowRun(models.Model):
     entity_id = models.CharField(max_length=64, blank=True, default="")
     # The event occurrence that planned this run, when an event workflow started it.
     trigger_event_id = models.BigIntegerField(null=True, blank=True)
+    # Who started the run (engine.start(..., started_by=user)); children inherit it. Without a
+    # RUN_VISIBILITY_HOOK, non-staff users see and advance only the runs they started.
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   db_index=False)
     # engine.start(..., idempotency_key=...): unique per workflow name (see Meta); "" = none.
     # New columns have database defaults: during a rolling deploy, processes still on the
     # previous release insert runs without them.
@@ -148,6 +154,9 @@ class WorkflowRun(models.Model):
                          condition=~models.Q(entity_id="")),
             models.Index(fields=["trigger_event_id"], name="dai_run_trigger_idx",
                          condition=models.Q(trigger_event_id__isnull=False)),
+            # A user's own runs, newest first (the run list for non-staff users).
+            models.Index(fields=["started_by", "id"], name="dai_run_started_by_idx",
+                         condition=models.Q(started_by__isnull=False)),
             # Finding the run of a key, finished or not (starts, ?idempotency_key= filters).
             models.Index(fields=["idempotency_key", "name"], name="dai_run_idem_key_idx",
                          condition=~models.Q(idempotency_key="")),
