@@ -33,6 +33,14 @@ DEFAULTS: dict[str, Any] = {
     # runs a user may see ("module.function" taking (queryset, request), returning a queryset).
     "API_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "RUN_VISIBILITY_HOOK": None,
+    # Spans and metrics through OpenTelemetry when the "otel" extra is installed; False keeps
+    # them off even then.
+    "OPENTELEMETRY": True,
+    # Delete finished runs older than this from the periodic task (a timedelta, a number of
+    # seconds, or "30d"); None keeps every run. See ``manage.py workflows prune``.
+    "RETENTION": None,
+    # Runs deleted per transaction by retention (each takes its history rows with it).
+    "RETENTION_BATCH_SIZE": 500,
 }
 
 

@@ -12,7 +12,11 @@ class WorkflowsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
+        from ...conf import ai_settings
         from . import checks, checks_celery  # noqa: F401  (registers the system checks)
+        from . import telemetry
+
+        telemetry.configure(bool(ai_settings()["OPENTELEMETRY"]))
 
         # Import every installed app's workflows.py so decorated classes register themselves.
         autodiscover_modules("workflows")

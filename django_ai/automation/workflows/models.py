@@ -87,6 +87,12 @@ class WorkflowRun(models.Model):
 
     completion_display = models.JSONField(default=dict, blank=True)
     waiting_display = models.JSONField(default=dict, blank=True)
+    # The current step visit's attempts and waits, moved to its history row when it ends
+    # (engine/steplog.py); the run timeline reads both.
+    step_log = models.JSONField(default=list, blank=True)
+    # W3C trace context of the code that started the run (OpenTelemetry extra), so each step's
+    # span joins that trace whichever worker runs it.
+    trace_context = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -152,6 +158,8 @@ class StepExecution(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices)
     error = models.TextField(blank=True, default="")
     attempt = models.PositiveIntegerField(default=1)
+    # The visit's attempts and waits (see engine/steplog.py); created_at is when it ended.
+    segments = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .. import telemetry
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
 from .state import dispatch, enter_step, wait_until
@@ -36,6 +37,9 @@ def build_run(
         status=WorkflowStatus.RUNNING, current_step=spec.start_step, parent_run=parent,
         trigger_event_id=trigger_event_id,
     )
+    if telemetry.ENABLED:
+        run.trace_context = telemetry.current_context() or (
+            parent.trace_context if parent is not None else {})
     if entity is not None:
         run.entity_model, run.entity_id = entity
     else:

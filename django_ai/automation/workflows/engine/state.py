@@ -13,11 +13,12 @@ from ..backends import hand_off_step, hand_off_wake
 from ..clock import now
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
+from . import steplog
 
 STATE_FIELDS = [
     "status", "current_step", "data", "progress", "error", "attempt", "seq", "wait_kind",
     "waiting_for", "wake_at", "on_timeout_step", "resume_step", "active_child",
-    "completion_display", "waiting_display", "finished_at", "updated_at",
+    "completion_display", "waiting_display", "finished_at", "updated_at", "step_log",
 ]
 
 
@@ -52,6 +53,8 @@ def suspend(
     run.wake_at = timeout_at
     run.on_timeout_step = on_timeout or ""
     run.waiting_display = display or {}
+    detail = run.active_child_id if kind == WaitKind.SUBFLOW else waiting_for
+    steplog.wait_began(run, kind, timeout_at, detail)
 
 
 def wait_until(run: WorkflowRun, kind: str, at: datetime) -> None:
@@ -59,12 +62,15 @@ def wait_until(run: WorkflowRun, kind: str, at: datetime) -> None:
     run.status = WorkflowStatus.WAITING
     run.wait_kind = kind
     run.wake_at = at
+    steplog.wait_began(run, kind, at)
 
 
 def enter_step(run: WorkflowRun, spec: WorkflowSpec, step_name: str) -> None:
     """Move the run to ``step_name``: suspend there if the step waits, else make it runnable."""
     bump(run)
     clear_wait(run)
+    if step_name != run.current_step:
+        run.step_log = []  # a visit that ended without a history row (a timed-out wait)
     run.current_step = step_name
     run.attempt = 0
     run.error = ""
@@ -93,7 +99,7 @@ def history(run: WorkflowRun, status: str, error: str = "") -> StepExecution:
     """An unsaved history row for the run's current step."""
     return StepExecution(
         run=run, step_name=run.current_step, status=status, error=error,
-        attempt=run.attempt + 1, created_at=now(),
+        attempt=run.attempt + 1, created_at=now(), segments=steplog.take(run),
     )
 
 
