@@ -13,8 +13,7 @@ class WorkflowsConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from ...conf import ai_settings
-        from . import checks, checks_celery  # noqa: F401  (registers the system checks)
-        from . import telemetry
+        from . import checks, checks_celery, telemetry  # noqa: F401  (registers the system checks)
 
         telemetry.configure(bool(ai_settings()["OPENTELEMETRY"]))
 

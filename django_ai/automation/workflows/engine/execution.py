@@ -18,8 +18,8 @@ from ..errors import StepResultError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..runtime import activate
 from ..specs import StepSpec, WorkflowSpec
-from .finishing import error_text, fail_run
 from . import steplog
+from .finishing import error_text, fail_run
 from .outcomes import apply_result, outcome_name, validate_result
 from .state import bump, persist, wait_until
 from .subflows import subflow_result
