@@ -89,10 +89,10 @@ class WorkflowRun(models.Model):
     waiting_display = models.JSONField(default=dict, blank=True)
     # The current step visit's attempts and waits, moved to its history row when it ends
     # (engine/steplog.py); the run timeline reads both.
-    step_log = models.JSONField(default=list, blank=True)
+    step_log = models.JSONField(default=list, db_default=[], blank=True)
     # W3C trace context of the code that started the run (OpenTelemetry extra), so each step's
     # span joins that trace whichever worker runs it.
-    trace_context = models.JSONField(default=dict, blank=True)
+    trace_context = models.JSONField(default=dict, db_default={}, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -118,6 +118,10 @@ class WorkflowRun(models.Model):
                          condition=~models.Q(entity_id="")),
             models.Index(fields=["trigger_event_id"], name="dai_run_trigger_idx",
                          condition=models.Q(trigger_event_id__isnull=False)),
+            # Retention and the dashboard find finished runs by when they finished. Written
+            # once, by the finishing UPDATE, which already changes the indexed status.
+            models.Index(fields=["finished_at"], name="dai_run_finished_idx",
+                         condition=models.Q(finished_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -159,7 +163,7 @@ class StepExecution(models.Model):
     error = models.TextField(blank=True, default="")
     attempt = models.PositiveIntegerField(default=1)
     # The visit's attempts and waits (see engine/steplog.py); created_at is when it ended.
-    segments = models.JSONField(default=list, blank=True)
+    segments = models.JSONField(default=list, db_default=[], blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
