@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from .engine import engine
 from .errors import WorkflowError
 from .models import StepExecution, WorkflowRun
+from .observe.admin import RunPicturesMixin
 
 
 def _pretty_json(value: Any) -> str:
@@ -33,7 +34,7 @@ class StepExecutionInline(admin.TabularInline):
 
 
 @admin.register(WorkflowRun)
-class WorkflowRunAdmin(admin.ModelAdmin):
+class WorkflowRunAdmin(RunPicturesMixin, admin.ModelAdmin):
     list_display = ["id", "name", "status", "current_step", "progress_percent", "wake_at",
                     "created_at", "updated_at"]
     list_filter = ["status", "name", "wait_kind", "created_at"]

@@ -173,3 +173,7 @@ class StepExecution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step_name} ({self.status})"
+
+
+# The operator pages' admin entries (no tables of their own).
+from .observe.proxies import WorkflowDashboard, WorkflowGraph  # noqa: E402, F401

@@ -34,13 +34,12 @@ def _append(run: Any, entry: dict[str, Any]) -> None:
     log = list(run.step_log or ())
     log.append(entry)
     if len(log) > MAX_ENTRIES:
-        dropped = log[_HEAD]
-        count = dropped.get("n", 1) if dropped.get("k") == "elided" else 1
-        following = log[_HEAD + 1]
-        if following.get("k") == "elided":
-            count += following.get("n", 1)
+        head = log[_HEAD]
+        if head.get("k") == "elided":  # fold the next entry into the marker
+            log[_HEAD] = {**head, "n": head.get("n", 1) + 1}
             del log[_HEAD + 1]
-        log[_HEAD] = {"k": "elided", "n": count, "s": dropped.get("s")}
+        else:  # two entries become one marker
+            log[_HEAD:_HEAD + 2] = [{"k": "elided", "n": 2, "s": head.get("s")}]
     run.step_log = log
 
 

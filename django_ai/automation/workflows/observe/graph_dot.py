@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ..management.graph import COMPUTED, END, FAILED, Edge, Graph
 from ..management.runinfo import short_duration
@@ -32,7 +33,7 @@ class RunPath:
 
     def __post_init__(self) -> None:
         visits = [*self.steps, self.current] if self.current else list(self.steps)
-        self.taken = set(zip(visits, visits[1:], strict=False))
+        self.taken = set(pairwise(visits))
 
 
 def _retry_text(spec: WorkflowSpec, step: StepSpec) -> str:
