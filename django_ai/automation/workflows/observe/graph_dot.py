@@ -14,7 +14,6 @@ from itertools import pairwise
 
 from ..management.graph import COMPUTED, END, FAILED, Edge, Graph
 from ..management.runinfo import short_duration
-from ..retry import Retry
 from ..specs import StepSpec, WorkflowSpec
 
 
@@ -36,9 +35,10 @@ class RunPath:
         self.taken = set(pairwise(visits))
 
 
-def _retry_text(spec: WorkflowSpec, step: StepSpec) -> str:
-    policy = step.options.retry or spec.default_retry
-    if policy is None or policy == Retry():
+def _retry_text(step: StepSpec) -> str:
+    """A step's own retry policy (the workflow's default is shown once, beside the graph)."""
+    policy = step.options.retry
+    if policy is None:
         return ""
     return f"retry ×{policy.max_attempts}" if policy.max_attempts > 1 else "no retry"
 
@@ -56,7 +56,7 @@ def _step_node(spec: WorkflowSpec, step: StepSpec, path: RunPath | None) -> str:
         timeout = f", timeout {short_duration(wait.timeout)}" if wait.timeout else ""
         lines.append(f"waits for event {wait.event_name}{timeout}")
         attrs.update(shape="hexagon", style="filled")
-    if retry := _retry_text(spec, step):
+    if retry := _retry_text(step):
         lines.append(retry)
     classes = ["step"]
     if path is not None:

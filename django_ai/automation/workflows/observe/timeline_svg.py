@@ -26,8 +26,8 @@ LABELS = {"attempt": "attempt", "queued": "queued for a worker", "running": "run
 
 def _bounds(data: dict[str, Any]) -> tuple[datetime, datetime]:
     starts = [seg["start"] for row in data["rows"] for seg in row["segments"] if seg["start"]]
-    ends = [seg[key] for row in data["rows"] for seg in row["segments"]
-            for key in ("end", "until") if seg.get(key)]
+    # Planned ends (a 30-day timeout) do not stretch the axis: it ends at the run's end or now.
+    ends = [seg["end"] for row in data["rows"] for seg in row["segments"] if seg.get("end")]
     first = min([data["run"]["created_at"], *starts])
     last = max([data["run"]["finished_at"] or data["now"], *ends, first])
     return first, max(last, first + timedelta(milliseconds=1))
@@ -76,7 +76,7 @@ def _bar(seg: dict[str, Any], y: float, scale: _Scale, last: datetime, child_url
     if seg.get("error"):
         body += (f'<text class="seg-mark" x="{x + width + 2:.1f}" y="{y + BAR - 3:.1f}">'
                  f'✕</text>')
-    if seg.get("until") and seg["until"] > start:
+    if seg.get("until") and start < seg["until"] <= last:
         ux = scale.x(seg["until"])
         body += (f'<line class="seg-until" x1="{ux:.1f}" x2="{ux:.1f}" y1="{y - 2:.1f}" '
                  f'y2="{y + BAR + 2:.1f}"/>')
