@@ -10,6 +10,7 @@ from django.db import transaction
 from .. import registry
 from ..backends import get_backend
 from ..models import WorkflowRun
+from ..observe.retention import run_periodic
 from ..txn import in_user_atomic
 from . import operations, timers, waking
 from .execution import execute_step
@@ -72,7 +73,7 @@ class Engine:
         """Fire due timers and recover lost deliveries (the periodic task calls this)."""
         done = timers.tick(now)
         _settle()
-        return done
+        return done + run_periodic(now)  # RETENTION, when set
 
     def execute(self, run_id: int, step: str, seq: int) -> bool:
         """Execute one delivered step (backends call this)."""

@@ -8,6 +8,7 @@
     workflows graph WORKFLOW
     workflows check [WORKFLOW ...]
     workflows tick [--every SECONDS]
+    workflows prune --finished-before 30d [--dry-run]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ...engine import engine
 from ...errors import WorkflowError
 from ...models import TERMINAL_STATUSES, WorkflowRun, WorkflowStatus
 from ...specs import WorkflowSpec
+from .. import prune
 from ..graph import build_graph, to_mermaid
 from ..runinfo import parse_age, problems_in_flight, short_duration, when, why_waiting
 
@@ -62,6 +64,10 @@ class Command(BaseCommand):
         tick = sub.add_parser("tick", help="Fire due timers once (or every N seconds).")
         tick.add_argument("--every", type=float, default=None, metavar="SECONDS",
                           help="Keep ticking at this interval until interrupted.")
+        prune.add_parser(sub)
+
+    def do_prune(self, options: dict[str, Any]) -> None:
+        prune.handle(self, options)
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler = getattr(self, f"do_{options['subcommand']}")
