@@ -56,12 +56,12 @@ def _instrument(kind: str, name: str, **options: Any) -> Any:
     return _instruments[key]
 
 
-def step_attempt(run: Any, step: str, started: datetime, ended: datetime, outcome: str,
-                 error: str = "") -> None:
+def step_attempt(run: Any, step: str, attempt: int, started: datetime, ended: datetime,
+                 outcome: str, error: str = "") -> None:
     """Record one finished attempt of ``step``: its span, counters and duration."""
     parent = propagate.extract(run.trace_context or {})
     attributes = {"workflow.run_id": run.pk, "workflow.name": run.name, "workflow.step": step,
-                  "workflow.attempt": run.attempt + 1, "workflow.outcome": outcome}
+                  "workflow.attempt": attempt, "workflow.outcome": outcome}
     tracer = trace.get_tracer(INSTRUMENTATION)
     span = tracer.start_span(f"workflow.step {step}", context=parent, start_time=_ns(started),
                              attributes=attributes)

@@ -74,7 +74,7 @@ def run_step_body(
             f"Step {step.name!r} of workflow {spec.name!r}: the run's saved Context no longer "
             f"fits {spec.cls.__name__}.Context (was it changed while runs were in flight?). "
             f"{exc}", retryable=False)
-    started = now()
+    started, attempt = now(), run.attempt + 1
     if telemetry.ENABLED and kwargs is None:  # a delivery, not an action submission
         telemetry.delivery_lag(run, started)
     try:
@@ -93,7 +93,7 @@ def run_step_body(
         where = f"Step {step.name!r} of workflow {spec.name!r}: acting on its result failed. "
         raise AttemptFailed(where + error_text(exc), retryable=False, started=started)
     if telemetry.ENABLED:
-        telemetry.step_attempt(run, step.name, started, now(), outcome_name(result))
+        telemetry.step_attempt(run, step.name, attempt, started, now(), outcome_name(result))
 
 
 def _resolve(run: WorkflowRun) -> tuple[WorkflowSpec, StepSpec] | str:
@@ -138,7 +138,7 @@ def record_failed_attempt(run_id: int, step_name: str, seq: int, failure: Attemp
         policy = spec.retry_for(step_name) if spec is not None else None
         final = not failure.retryable or policy is None or attempts >= policy.max_attempts
         if telemetry.ENABLED:
-            telemetry.step_attempt(run, step_name, failure.started or now(), now(),
+            telemetry.step_attempt(run, step_name, attempts, failure.started or now(), now(),
                                    "failed" if final else "retry", failure.error)
         steplog.attempt(run, failure.started or now(), failure.error)
         if final:
