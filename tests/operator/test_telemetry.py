@@ -9,19 +9,19 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk", reason="the otel extra is not installed")
 
-from opentelemetry import metrics, trace  # noqa: E402
-from opentelemetry.sdk.metrics import MeterProvider  # noqa: E402
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader  # noqa: E402
-from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: E402
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
 
-from django_ai.automation.workflows import telemetry  # noqa: E402
-from django_ai.automation.workflows.core import engine  # noqa: E402
-from django_ai.automation.workflows.models import WorkflowRun  # noqa: E402
-from tests.testapp import observed_workflows  # noqa: E402
+from django_ai.automation.workflows import telemetry
+from django_ai.automation.workflows.core import engine
+from django_ai.automation.workflows.models import WorkflowRun
+from tests.testapp import observed_workflows
 
 EXPORTER = InMemorySpanExporter()
 READER = InMemoryMetricReader()
