@@ -69,6 +69,12 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(Path(ARTIFACTS) / name), full_page=True)
 
 
+def element_shot(page, selector: str, name: str) -> None:
+    """A picture of one element, the size the docs use (docs/img/ holds copies)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(selector).first.screenshot(path=str(Path(ARTIFACTS) / name))
+
+
 def step_classes(page, selector: str) -> dict[str, str]:
     return page.eval_on_selector_all(
         selector, "nodes => Object.fromEntries(nodes.map(n => [n.id, n.getAttribute('class')]))")
@@ -93,6 +99,8 @@ def test_run_page_draws_the_graph_and_the_timeline(live_server, staff_page, know
     assert validate == ["seg seg-attempt seg-error", "seg seg-retry", "seg seg-attempt"]
     assert page.query_selector(".dai-timeline g.row-current rect.seg-signal.seg-open")
     shot(page, "operator-run-page.png")
+    element_shot(page, "#dai-timeline", "operating-timeline.png")
+    element_shot(page, ".dai-graph svg", "operating-graph.png")
 
 
 def test_failed_run_marks_the_failing_step(live_server, staff_page, known_runs):
@@ -135,6 +143,7 @@ def test_dashboard_charts(live_server, staff_page, known_runs):
     oldest = page.inner_text("#oldest-waiting")
     assert f"#{known_runs['order'].pk}" in oldest
     shot(page, "operator-dashboard.png")
+    element_shot(page, ".dai-cards", "operating-dashboard.png")
 
 
 def test_workflow_list_links_to_graphs(live_server, staff_page, known_runs):
