@@ -66,7 +66,7 @@ def fill(quick: bool) -> None:
 FIGURES = {
     "runs by workflow and status": lambda at: dashboard.runs_by_workflow(at),
     "step throughput, last 24 h": lambda at: dashboard.step_throughput(at),
-    "oldest waiting runs": lambda at: dashboard.oldest_waiting(),
+    "oldest waiting runs": lambda at: dashboard.oldest_waiting(at),
     "runs held for recovery": lambda at: dashboard.held_for_recovery(at),
     "due-timer backlog and lateness": lambda at: dashboard.timer_backlog(at),
 }

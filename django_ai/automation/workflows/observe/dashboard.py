@@ -73,14 +73,18 @@ def step_throughput(at: datetime) -> list[dict[str, Any]]:
     return list(rows)
 
 
-def oldest_waiting(limit: int = 10) -> list[dict[str, Any]]:
-    """The oldest runs still waiting or suspended (status index, read in id order)."""
+def oldest_waiting(at: datetime, limit: int = 10) -> list[dict[str, Any]]:
+    """The oldest runs still waiting or suspended (status index, read in id order), with how
+    long each has waited in its current wait (since its last transition)."""
     fields = ("id", "name", "status", "current_step", "wait_kind", "waiting_for", "wake_at",
               "created_at", "updated_at")
     found = []
     for status in (WorkflowStatus.WAITING, WorkflowStatus.SUSPENDED):
         found += WorkflowRun.objects.filter(status=status).order_by("id").values(*fields)[:limit]
-    return sorted(found, key=lambda row: row["id"])[:limit]
+    oldest = sorted(found, key=lambda row: row["id"])[:limit]
+    for row in oldest:
+        row["waiting_seconds"] = max((at - row["updated_at"]).total_seconds(), 0.0)
+    return oldest
 
 
 def held_for_recovery(at: datetime, limit: int = 20) -> list[dict[str, Any]]:
@@ -118,5 +122,5 @@ def timer_backlog(at: datetime) -> dict[str, Any]:
 def collect(at: datetime | None = None) -> dict[str, Any]:
     at = at or now()
     return {"now": at, "runs_by_workflow": runs_by_workflow(at),
-            "throughput": step_throughput(at), "oldest_waiting": oldest_waiting(),
+            "throughput": step_throughput(at), "oldest_waiting": oldest_waiting(at),
             "held_for_recovery": held_for_recovery(at), "timers": timer_backlog(at)}

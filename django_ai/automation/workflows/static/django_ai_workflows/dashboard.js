@@ -8,6 +8,12 @@
 
   function chart(id, config) {
     var canvas = document.getElementById(id);
+    // Counts are whole numbers: no 0.2-run ticks.
+    var scales = (config.options = config.options || {}).scales = config.options.scales || {};
+    ["x", "y"].forEach(function (axis) {
+      var scale = scales[axis] = scales[axis] || {};
+      scale.ticks = Object.assign({precision: 0}, scale.ticks || {});
+    });
     if (canvas) { charts[id] = new window.Chart(canvas, config); }
   }
   function runsByWorkflow(rows) {
@@ -40,12 +46,14 @@
       {label: "runs", backgroundColor: color, data: Object.values(values)}]},
       options: {plugins: {legend: {display: false}}}});
   }
-  function oldest(rows, now) {
-    var labels = rows.map(function (r) { return "#" + r.id + " " + r.name; });
-    var hours = rows.map(function (r) { return Math.round((Date.parse(now) - Date.parse(r.created_at)) / 36e5 * 10) / 10; });
+  function oldest(rows) {
+    var labels = rows.map(function (r) { return "#" + r.id + " " + r.name + " (" + r.current_step + ")"; });
+    var longest = Math.max.apply(null, rows.map(function (r) { return r.waiting_seconds; }).concat([0]));
+    var unit = longest >= 2 * 86400 ? ["days", 86400] : longest >= 7200 ? ["hours", 3600] : ["minutes", 60];
+    var values = rows.map(function (r) { return Math.round(r.waiting_seconds / unit[1] * 10) / 10; });
     chart("chart-oldest", {type: "bar", data: {labels: labels, datasets: [
-      {label: "age (hours)", backgroundColor: COLORS.suspended, data: hours}]},
-      options: {indexAxis: "y", plugins: {legend: {display: false}}}});
+      {label: "waiting for (" + unit[0] + ")", backgroundColor: COLORS.suspended, data: values}]},
+      options: {indexAxis: "y", scales: {x: {title: {display: true, text: "waiting for (" + unit[0] + ")"}}}}});
   }
   function start() {
     var source = document.getElementById("dai-dashboard-data");
@@ -55,7 +63,7 @@
     throughput(data.throughput);
     buckets("chart-late", data.timers.late, COLORS.failed);
     buckets("chart-upcoming", data.timers.upcoming, COLORS.waiting);
-    oldest(data.oldest_waiting, data.now);
+    oldest(data.oldest_waiting);
     document.body.dataset.chartsReady = "1";
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
