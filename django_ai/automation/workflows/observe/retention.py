@@ -96,11 +96,17 @@ def prune(cutoff: datetime, *, dry_run: bool = False, batch_size: int | None = N
             run__in=candidates.order_by().values("pk")).count()
         return report
     size = int(batch_size or ai_settings()["RETENTION_BATCH_SIZE"])
+    after: tuple[datetime, int] | None = None
     while max_batches is None or report.batches < max_batches:
-        ids = list(candidates.values_list("pk", flat=True)[:size])
-        if not ids:
+        batch = candidates
+        if after is not None:  # go on from the last batch instead of over its dead rows
+            batch = batch.filter(Q(finished_at__gt=after[0]) | Q(finished_at=after[0],
+                                                                  pk__gt=after[1]))
+        rows = list(batch.values_list("finished_at", "pk")[:size])
+        if not rows:
             break
-        _delete_batch(ids, report)
+        after = rows[-1]
+        _delete_batch([pk for _, pk in rows], report)
         if pause:
             time.sleep(pause)  # leave the database to the engine for a moment
     return report
