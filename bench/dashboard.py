@@ -13,6 +13,7 @@ runs each dashboard figure (best of three) and EXPLAINs every SELECT it sent.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from django.db import connection
@@ -22,10 +23,10 @@ from django_ai.automation.workflows.observe import dashboard
 
 from . import populate
 from .common import log, setup_django, stopwatch, table
-from .plans import explain, summary
+from .plans import explain
 
 RECENT_SELECT = (
-    "SELECT 'bench_chain', '1', CASE WHEN g % 50 = 0 THEN 'failed' ELSE 'completed' END, 's9', "
+    "SELECT 'bench_chain', '1', CASE WHEN g %% 50 = 0 THEN 'failed' ELSE 'completed' END, 's9', "
     "'{\"n\": 0}'::jsonb, 1.0, '', 0, 10, '', '', NULL, '', '', '', '', '{}'::jsonb, "
     "'{}'::jsonb, {at}, {at}, {at}")
 
@@ -33,7 +34,8 @@ RECENT_SELECT = (
 def add_recent_runs(count: int) -> None:
     """Runs finished over the last 24 h in id order, with their two history rows."""
     at = "now() - interval '24 hours' + g * (interval '24 hours' / %s)"
-    first, last = populate._insert_runs(count, RECENT_SELECT.format(at=at), [count, count, count])
+    select = RECENT_SELECT.replace("{at}", at)
+    first, last = populate._insert_runs(count, select, [count, count, count])
     with connection.cursor() as cur:
         cur.execute(
             f"INSERT INTO {populate.HISTORY} (run_id, step_name, status, error, attempt, "
@@ -88,6 +90,16 @@ def measure() -> tuple[list[list[str]], dict[str, list[tuple[str, list[str]]]]]:
         worst = max(explained, key=lambda item: _ms(item[1]))
         rows.append([label, f"{min(times):.1f} ms", str(len(selects)), summary(worst[1])])
     return rows, plans
+
+
+def summary(lines: list[str]) -> str:
+    """Indexes used (plain, index-only and bitmap scans) and the execution time."""
+    text = "\n".join(lines)
+    indexes = sorted(set(re.findall(r"Scan(?: Backward)? (?:using|on) (\w+)", text))
+                     - {populate.RUNS, populate.HISTORY})
+    seq = "Seq Scan" in text
+    time = next((line.split(":")[1].strip() for line in lines if "Execution Time" in line), "?")
+    return f"{', '.join(indexes) or '-'}{' + SEQ SCAN' if seq else ''}; {time}"
 
 
 def _ms(lines: list[str]) -> float:
