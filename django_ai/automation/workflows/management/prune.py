@@ -23,15 +23,18 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--workflow", default=None, help="Only runs of this workflow.")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="Runs per transaction (default: RETENTION_BATCH_SIZE).")
-    parser.add_argument("--pause", type=float, default=0.0, metavar="SECONDS",
-                        help="Sleep between batches, to leave the database to the workers.")
+    parser.add_argument("--pause", type=float, default=None, metavar="SECONDS",
+                        help="Sleep between batches (default: half as long as a batch took, "
+                             "to leave the database to the workers).")
 
 
 def handle(command: BaseCommand, options: dict[str, Any]) -> None:
     if options["batch_size"] is not None and options["batch_size"] < 1:
         raise CommandError("--batch-size needs a positive number.")
+    if options["pause"] is not None and options["pause"] < 0:
+        raise CommandError("--pause cannot be negative.")
     cutoff = now() - parse_age(options["finished_before"])
     report = prune(cutoff, dry_run=options["dry_run"], batch_size=options["batch_size"],
-                   workflow=options["workflow"], pause=max(options["pause"], 0.0))
+                   workflow=options["workflow"], pause=options["pause"])
     for line in report.lines():
         command.stdout.write(line)
