@@ -7,6 +7,7 @@ the time machine, so the pages show a known run.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,9 +32,10 @@ def orm_beside_playwright(monkeypatch):
 
 
 @pytest.fixture
-def known_runs() -> dict[str, WorkflowRun]:
+def known_runs() -> Iterator[dict[str, WorkflowRun]]:
     """ops_order suspended at wait_approval (after a retry, a subflow, a sleep), one failed
-    ops_order, and a 30-step run part way."""
+    ops_order, and a 30-step run part way. The time machine's clock stays on while the pages
+    are read (the live server shares it), 40 minutes after the last of these."""
     observed_workflows.FLAKY.clear()
     with time_machine() as tm:
         order = engine.start("ops_order", order_id=4711)
@@ -43,10 +45,16 @@ def known_runs() -> dict[str, WorkflowRun]:
         tm.advance(timedelta(minutes=2))
         thirty = engine.start("ops_thirty_steps")
         tm.run_until_idle()
-    for run in (order, failed, thirty):
-        run.refresh_from_db()
-    assert order.current_step == "wait_approval" and failed.status == "failed"
-    return {"order": order, "failed": failed, "thirty": thirty}
+        tm.advance(timedelta(minutes=40))
+        # Two sleeping runs for the timer charts: one overdue by 3 minutes, one due in 25.
+        for minutes in (-3, 25):
+            sleeper = engine.start("sample_reminders")
+            WorkflowRun.objects.filter(pk=sleeper.pk).update(
+                wake_at=tm.now + timedelta(minutes=minutes))
+        for run in (order, failed, thirty):
+            run.refresh_from_db()
+        assert order.current_step == "wait_approval" and failed.status == "failed"
+        yield {"order": order, "failed": failed, "thirty": thirty}
 
 
 def login(page, base: str, username: str, password: str) -> None:

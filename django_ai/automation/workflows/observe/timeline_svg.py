@@ -29,7 +29,7 @@ def _bounds(data: dict[str, Any]) -> tuple[datetime, datetime]:
     # Planned ends (a 30-day timeout) do not stretch the axis: it ends at the run's end or now.
     ends = [seg["end"] for row in data["rows"] for seg in row["segments"] if seg.get("end")]
     first = min([data["run"]["created_at"], *starts])
-    last = max([data["run"]["finished_at"] or data["now"], *ends, first])
+    last = max([data["run"]["finished_at"] or data["now"], *starts, *ends, first])
     return first, max(last, first + timedelta(milliseconds=1))
 
 
