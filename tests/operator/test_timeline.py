@@ -90,3 +90,16 @@ def test_a_long_sleep_loop_keeps_the_run_log_bounded():
     elided = [entry for entry in run.step_log if entry["k"] == "elided"]
     assert len(elided) == 1
     assert elided[0]["n"] + steplog.MAX_ENTRIES - 1 == 1000
+
+
+def test_a_broadcast_signal_keeps_each_runs_log(tm):
+    """Runs resumed by one signal batch (one UPDATE on PostgreSQL) each keep their history."""
+    runs = [engine.start("sample_approvals") for _ in range(3)]
+    assert engine.signal("manager_approval", {"approved": True}) == 3
+    for run in runs:
+        run.refresh_from_db()
+        row = StepExecution.objects.get(run=run, step_name="wait_for_approval")
+        assert [entry["k"] for entry in row.segments] == ["attempt", "signal"]
+        assert run.current_step == "wait_with_timeout"
+        assert [entry["k"] for entry in run.step_log] == ["attempt", "signal"]
+        assert run.step_log[1]["d"] == "user_response"
