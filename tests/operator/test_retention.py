@@ -102,3 +102,14 @@ def test_bad_arguments(db):
         prune_command("--finished-before", "soon")
     with pytest.raises(CommandError, match="positive"):
         prune_command("--finished-before", "1d", "--batch-size", "0")
+
+
+def test_a_bad_retention_setting_is_a_system_check_error():
+    from django_ai.automation.workflows.checks import check_retention
+
+    with override_settings(DJANGO_AI={"RETENTION": "a month"}):
+        errors = check_retention()
+    assert [error.id for error in errors] == ["django_ai.E040"]
+    assert "not an age" in errors[0].msg
+    with override_settings(DJANGO_AI={"RETENTION": "30d"}):
+        assert check_retention() == []
