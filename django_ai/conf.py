@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "TIMER_BATCH_SIZE": 500,
     # 3 statements per batch (lock, update, history): 2,000 keeps a fan-out under 1 per 500 runs.
     "SIGNAL_BATCH_SIZE": 2000,
+    # A step tried this many times without finishing (its worker died, or its outcome could
+    # not be saved) fails the run with the last error instead of being delivered again.
+    "MAX_TRIES_WITHOUT_PROGRESS": 5,
     # Longest error text (with traceback) stored on a run or a history row.
     "MAX_ERROR_LENGTH": 8000,
     # REST API: permission classes for reading and advancing runs, and a hook limiting which
@@ -41,6 +44,15 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION": None,
     # Runs deleted per transaction by retention (each takes its history rows with it).
     "RETENTION_BATCH_SIZE": 500,
+    # engine.start(..., idempotency_key=K) after the run of K finished: False returns that
+    # finished run (the key is spent for good); True starts a new run under the same key.
+    "IDEMPOTENCY_KEY_REUSE": False,
+    # REST start endpoint (POST start/<workflow>/): off unless the workflow is listed here,
+    # mapped to extra permission classes on top of API_PERMISSION_CLASSES ([] for none).
+    "API_START": {},
+    # Rolling deploys: a delivery of a workflow or step this process does not know is handed
+    # back and tried again (another worker may know it) for this long before the run fails.
+    "UNKNOWN_CODE_GRACE_SECONDS": 900,
 }
 
 

@@ -198,11 +198,14 @@ def test_publishes_only_after_the_callers_commit(celery_settings):
 
 def test_redelivered_stale_message_resumes_the_current_step(celery_settings):
     with mock.patch.object(tasks.engine, "execute", return_value=False), \
+            mock.patch.object(tasks.tries, "note_lost") as note_lost, \
             mock.patch.object(tasks, "resume_current", return_value=True) as resume:
         assert tasks._execute(3, "old", 1, redelivered=False) is False
         resume.assert_not_called()
+        note_lost.assert_not_called()
         assert tasks._execute(3, "old", 1, redelivered=True) is True
         resume.assert_called_once_with(3)
+        note_lost.assert_called_once_with(3)
 
 
 @pytest.mark.django_db

@@ -201,6 +201,10 @@ def test_runs_whose_steps_disappeared_fail_with_a_clear_error(tm):
     WorkflowRun.objects.filter(pk=waiting.pk).update(resume_step="removed_step")
     engine.signal("review_completed")
     waiting.refresh_from_db()
+    # Set aside for a process that knows the step (tests/test_rolling_deploys.py), then failed.
+    assert waiting.status == WorkflowStatus.SUSPENDED and waiting.unknown_code_since
+    tm.advance(timedelta(minutes=16))
+    waiting.refresh_from_db()
     assert waiting.status == WorkflowStatus.FAILED
     assert "'removed_step'" in waiting.error
 
@@ -208,6 +212,11 @@ def test_runs_whose_steps_disappeared_fail_with_a_clear_error(tm):
 
     stale = WorkflowRun.objects.create(name="sample_review", current_step="renamed_step")
     assert execute_step(stale.pk, "renamed_step", 0) is True
+    stale.refresh_from_db()
+    # Handed back first (another process may know the step: tests/test_rolling_deploys.py);
+    # it fails with the clear error once the grace period is over.
+    assert stale.status == WorkflowStatus.WAITING and stale.wait_kind == "code"
+    tm.advance(timedelta(minutes=16))
     stale.refresh_from_db()
     assert stale.status == WorkflowStatus.FAILED
     assert "has no step 'renamed_step'" in stale.error

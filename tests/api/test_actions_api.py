@@ -26,7 +26,14 @@ def test_expense_approval_end_to_end(tm, api):
                               "field_names": ["reviewer_notes", "priority"]}],
             "field_display_configs": [],
         },
+        "step_title": "await_review",
+        "error": {"message": "", "step": ""},
+        "wait": {"kind": "action", "for": "api_submit_review",
+                 "since": display["wait"]["since"], "until": None, "on_timeout": ""},
+        "retry": {"attempt": 0, "max_attempts": 3, "last_error": ""},
     }
+    run.refresh_from_db()
+    assert display["wait"]["since"] == run.updated_at.isoformat()
 
     response = submit(api, "api_submit_review", workflow_run_id=run.pk,
                       reviewer_notes="Approved", priority="high")

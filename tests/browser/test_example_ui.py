@@ -3,13 +3,15 @@
 Starts the example project's server (SQLite in a temporary directory, the in-process backend)
 on a free localhost port, then drives Debian's ``/usr/bin/chromium`` through Playwright: log in,
 start the expense approval from the run list, fill in the review form that the page builds from
-the step's display metadata, submit it and see the completion screen. A screenshot of that
-screen is kept in ``artifacts/``.
+the step's display metadata, submit it and see the completion screen; then the other screens (a
+signal wait, a planned start, a retry and a failure). A screenshot of every screen is kept in
+``artifacts/`` (git-ignored).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -94,6 +96,27 @@ def browser_page(tmp_path: Path):
             context.close()
 
 
+def shoot(page, name: str) -> None:
+    """Keep a screenshot of the screen shown now, as artifacts/example-ui-NAME.png."""
+    page.wait_for_timeout(600)  # let the progress bar's CSS transition finish
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"example-ui-{name}.png"), full_page=True)
+
+
+def log_in(page, server: str) -> None:
+    page.goto(server + "/")
+    page.fill("#id_username", "demo")
+    page.fill("#id_password", "demo")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Start a workflow")
+
+
+def start(page, server: str, key: str) -> None:
+    page.goto(server + "/")
+    page.click(f"button[data-start={key}]")
+    page.wait_for_selector("#timeline li")
+
+
 def test_start_fill_and_complete_an_expense_approval(example_server, browser_page):
     page = browser_page
     page.goto(example_server + "/")
@@ -109,6 +132,7 @@ def test_start_fill_and_complete_an_expense_approval(example_server, browser_pag
     assert form.query_selector("legend:text('Notes')") is not None
     assert "High priority claims are paid in the next payroll." in form.inner_text()
 
+    shoot(page, "form")
     page.check("input[name=decision][value=approve]")
     page.check("input[name=priority][value=high]")
     page.fill("textarea[name=reviewer_notes]", "Receipts attached, all good.")
@@ -116,22 +140,57 @@ def test_start_fill_and_complete_an_expense_approval(example_server, browser_pag
 
     done = page.wait_for_selector("[data-screen=completed]")
     assert "Expense approved" in done.inner_text()
-    page.wait_for_selector("#timeline li.completed:has-text('Await review')")
+    page.wait_for_selector("#timeline li.completed:has-text('Manager review')")
     page.wait_for_selector("#status.completed")
-    page.wait_for_timeout(600)  # let the progress bar's CSS transition finish
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "example-ui-completed.png"), full_page=True)
+    shoot(page, "completed")
 
 
 def test_invalid_form_shows_field_errors(example_server, browser_page):
     page = browser_page
-    page.goto(example_server + "/")
-    page.fill("#id_username", "demo")
-    page.fill("#id_password", "demo")
-    page.click("button[type=submit]")
+    log_in(page, example_server)
     page.click("button[data-start=expense]")
     page.wait_for_selector("form[data-screen=form]")
     page.click("form[data-screen=form] button[type=submit]")  # nothing chosen, no notes
     error = page.wait_for_selector("[data-field=reviewer_notes] .error:not(:empty)")
     assert "required" in error.inner_text().lower()
     assert page.query_selector("[data-screen=completed]") is None
+
+
+def test_every_screen_says_what_it_is(example_server, browser_page):
+    page = browser_page
+    log_in(page, example_server)
+    icon = page.get_attribute("link[rel=icon]", "href")
+    assert icon.endswith(".svg") and page.request.get(example_server + icon).ok
+    assert page.request.get(example_server + "/favicon.ico").ok
+
+    # A signal wait: what for, until when; the timeline uses the declared step titles.
+    start(page, example_server, "onboarding")
+    wait = page.wait_for_selector("[data-screen=waiting][data-wait=signal]")
+    assert "Waiting for the signal “profile_completed” until" in wait.inner_text()
+    page.wait_for_selector("#timeline li.completed:has-text('Welcome email sent')")
+    current = page.wait_for_selector("#timeline li[data-wait=signal]")
+    assert "Wait for the profile" in current.inner_text()
+    assert "waiting since" in current.inner_text() and "now" not in current.inner_text()
+    shoot(page, "waiting-signal")
+
+    # A planned start: not "now", not "back soon".
+    start(page, example_server, "appointment")
+    planned = page.wait_for_selector("[data-screen=waiting][data-wait=start]")
+    assert "Planned start" in planned.inner_text() and "starts at" in planned.inner_text()
+    step = page.wait_for_selector("#timeline li.planned")
+    assert "planned · starts at" in step.inner_text() and "now" not in step.inner_text()
+    shoot(page, "planned-start")
+
+    # A retry says which attempt failed with what, and when the next try is; then the failure.
+    start(page, example_server, "failing-order")
+    page.click("[data-screen=waiting] button[data-poke=payment_received]")
+    retry = page.wait_for_selector("[data-screen=waiting][data-wait=retry]")
+    assert re.search(r"Attempt 1 of 2 failed: ShippingError: Carrier cannot deliver .*; "
+                     r"next try at", retry.inner_text())
+    assert "attempt 1 of 2 failed · next try at" in page.inner_text("#timeline li.retrying")
+    shoot(page, "retry")
+    failed = page.wait_for_selector("[data-screen=failed]", timeout=20_000)
+    page.wait_for_selector("[data-screen=failed] .pill:has-text('payment refunded')")
+    assert "Failed at “Ship”" in failed.inner_text()
+    assert "Traceback" not in failed.inner_text()
+    shoot(page, "failed")

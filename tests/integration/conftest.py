@@ -123,14 +123,16 @@ class Cluster:
         self.logdir = logdir
         self.services: list[Service] = []
 
-    def worker(self, name: str = "w1", concurrency: int = 2) -> Service:
+    def worker(self, name: str = "w1", concurrency: int = 2,
+               env: dict[str, str] | None = None) -> Service:
+        """A worker process; ``env`` adds variables (e.g. to run older workflow code)."""
         from tests.celery_app import app
 
         hostname = f"{name}-{uuid.uuid4().hex[:6]}@localhost"
         service = self._start(name, [
             "worker", "-Q", QUEUE, "-c", str(concurrency), "-n", hostname, "-l", "WARNING",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
-        ])
+        ], env)
         wait_until(lambda: _answers_ping(app, hostname), timeout=60,
                    what=f"worker {name} to answer a ping", service=service)
         return service
@@ -140,8 +142,9 @@ class Cluster:
         return self._start("beat", ["beat", "-l", "WARNING", "-s", str(schedule),
                                     "--max-interval", "1"])
 
-    def _start(self, name: str, args: list[str]) -> Service:
-        service = Service(name, args, self.env, self.logdir / f"{name}.log")
+    def _start(self, name: str, args: list[str], env: dict[str, str] | None = None) -> Service:
+        service = Service(name, args, {**self.env, **(env or {})}, self.logdir / f"{name}.log")
+        service.extra_env = env
         self.services.append(service)
         return service
 
@@ -151,7 +154,7 @@ class Cluster:
         for service in list(self.services):
             if service.popen.poll() is not None and not service.killed:
                 service.killed = True
-                self._start(service.name, service.args)
+                self._start(service.name, service.args, service.extra_env)
 
     def stop_all(self) -> None:
         for service in self.services:

@@ -181,3 +181,79 @@ class SlowFlow:
     @step()
     def finish(self):
         return complete()
+
+
+# --- Issue 12: early signals and rolling deploys -----------------------------------------
+# A worker started with DJANGO_AI_TEST_OLD_CODE=1 runs "the previous release": it lacks the
+# step ``it_rolling.added`` and the whole workflow ``it_added_flow``.
+OLD_CODE = os.environ.get("DJANGO_AI_TEST_OLD_CODE") == "1"
+
+
+@workflow("it_early")
+class EarlyFlow:
+    """The user clicks "approve" while ``prepare`` (the step before the wait) still runs."""
+
+    class Context(BaseModel):
+        seconds: float = 1.0
+        approved: bool = False
+
+    @step(start=True)
+    def prepare(self):
+        time.sleep(get_context().seconds)
+        return goto(self.ask)
+
+    @step()
+    def ask(self):
+        return wait.for_signal("it_approve")
+
+    @step()
+    def decide(self):
+        record("early")
+        return complete(display_title="approved" if get_context().approved else "rejected")
+
+
+if OLD_CODE:
+
+    @workflow("it_rolling")
+    class RollingFlow:
+        class Context(BaseModel):
+            done_by: str = ""
+
+        @step(start=True)
+        def ask(self):
+            return wait.for_signal("it_go")
+
+        @step()
+        def finish(self):
+            return complete()
+
+else:
+
+    @workflow("it_rolling")
+    class RollingFlow:  # type: ignore[no-redef]
+        class Context(BaseModel):
+            done_by: str = ""
+
+        @step(start=True)
+        def ask(self):
+            return wait.for_signal("it_go")
+
+        @step()
+        def added(self):  # new in this release: the step a signal resumes at
+            get_context().done_by = "new code"
+            record("added")
+            return goto(self.finish)
+
+        @step()
+        def finish(self):
+            return complete()
+
+    @workflow("it_added_flow")
+    class AddedFlow:
+        class Context(BaseModel):
+            n: int = 0
+
+        @step(start=True)
+        def only(self):
+            record("added_flow")
+            return complete()

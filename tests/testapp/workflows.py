@@ -310,5 +310,5 @@ class EmailVerificationWorkflow:
         return complete()
 
 
-# Registers the rules_* and guide_* workflows.
-from . import guide_extra, rules  # noqa: E402,F401
+# Registers the rules_*, guide_* and prod_* workflows.
+from . import guide_extra, production, rules  # noqa: E402,F401

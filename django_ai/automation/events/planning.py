@@ -51,14 +51,14 @@ def _build_run(spec: WorkflowSpec, occurrence: Occurrence, start_at: datetime | 
                ) -> WorkflowRun | None:
     try:
         context = spec.build_context(event=occurrence)
-    except Exception:
+        return build_run(
+            spec, context, start_at=start_at, trigger_event_id=occurrence.id,
+            entity=(occurrence.entity_model, str(occurrence.entity_id)),
+        )
+    except Exception:  # one workflow's bad Context must not stop the others' runs
         logger.exception("Event workflow %r could not build its Context from %r; no run started",
                          spec.name, occurrence)
         return None
-    return build_run(
-        spec, context, start_at=start_at, trigger_event_id=occurrence.id,
-        entity=(occurrence.entity_model, str(occurrence.entity_id)),
-    )
 
 
 def plan_runs(events: list[Event], occurrences: dict[int, Occurrence], now: datetime) -> int:

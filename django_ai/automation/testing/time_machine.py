@@ -20,7 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..workflows import clock
-from ..workflows.backends import run_parked_handoffs, set_backend_override
+from ..workflows.backends import (
+    current_backend_override,
+    run_parked_handoffs,
+    set_backend_override,
+)
 from ..workflows.backends.base import Backend
 from ..workflows.txn import in_user_atomic
 
@@ -115,6 +119,8 @@ def _settling_exit(tm: TimeMachine, original: Any) -> Any:
 def time_machine(start: datetime | None = None) -> Iterator[TimeMachine]:
     """Run queued workflow work in-process under a clock that moves only when told."""
     tm = TimeMachine(start or timezone.now())
+    # A machine may be started inside another (a test fixture's, say): restore the outer one.
+    outer_clock, outer_backend = clock.current_override(), current_backend_override()
     clock.set_override(lambda: tm.now)
     set_backend_override(tm)
     try:
@@ -123,5 +129,5 @@ def time_machine(start: datetime | None = None) -> Iterator[TimeMachine]:
         ):
             yield tm
     finally:
-        set_backend_override(None)
-        clock.set_override(None)
+        set_backend_override(outer_backend)
+        clock.set_override(outer_clock)

@@ -33,23 +33,39 @@ class StepExecutionInline(admin.TabularInline):
         return False
 
 
+class HasIdempotencyKey(admin.SimpleListFilter):
+    title = "idempotency key"
+    parameter_name = "keyed"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Started with a key"), ("no", "Without a key")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.exclude(idempotency_key="")
+        if self.value() == "no":
+            return queryset.filter(idempotency_key="")
+        return queryset
+
+
 @admin.register(WorkflowRun)
 class WorkflowRunAdmin(RunPicturesMixin, admin.ModelAdmin):
     list_display = ["id", "name", "status", "current_step", "progress_percent", "wake_at",
                     "created_at", "updated_at"]
-    list_filter = ["status", "name", "wait_kind", "created_at"]
+    list_filter = ["status", "name", "wait_kind", HasIdempotencyKey, "created_at"]
     # "=id" searches the run id exactly; a non-numeric term simply does not match it.
-    search_fields = ["name", "=id", "current_step"]
+    search_fields = ["name", "=id", "current_step", "=idempotency_key"]
     date_hierarchy = "created_at"
     ordering = ["-id"]
     inlines = [StepExecutionInline]
     actions = ["cancel_runs", "retry_runs"]
     fieldsets = [
         (None, {"fields": ["name", "version", "status", "current_step", "progress_percent",
-                           "error", "created_at", "updated_at", "finished_at"]}),
+                           "error", "idempotency_key", "created_at", "updated_at",
+                           "finished_at"]}),
         ("Context", {"fields": ["context"]}),
         ("Waiting", {"fields": ["wait_kind", "waiting_for", "wake_at", "on_timeout_step",
-                                "resume_step"]}),
+                                "resume_step", "signals_kept", "unknown_code_since"]}),
         ("Display", {"fields": ["display"], "classes": ["collapse"]}),
         ("Relations", {"fields": ["parent_run", "active_child", "entity_model", "entity_id",
                                   "trigger_event_id"], "classes": ["collapse"]}),
@@ -58,7 +74,8 @@ class WorkflowRunAdmin(RunPicturesMixin, admin.ModelAdmin):
         "name", "version", "status", "current_step", "progress_percent", "error", "created_at",
         "updated_at", "finished_at", "context", "wait_kind", "waiting_for", "wake_at",
         "on_timeout_step", "resume_step", "display", "parent_run", "active_child",
-        "entity_model", "entity_id", "trigger_event_id",
+        "entity_model", "entity_id", "trigger_event_id", "idempotency_key", "signals_kept",
+        "unknown_code_since",
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -72,6 +89,11 @@ class WorkflowRunAdmin(RunPicturesMixin, admin.ModelAdmin):
     @admin.display(description="Context (JSON)")
     def context(self, run: WorkflowRun) -> str:
         return _pretty_json(run.data)
+
+    @admin.display(description="kept signals")
+    def signals_kept(self, run: WorkflowRun) -> str:
+        """Signals sent before the run waited for them; its next wait for each takes it."""
+        return _pretty_json(run.kept_signals) if run.kept_signals else "-"
 
     @admin.display(description="current_step_display")
     def display(self, run: WorkflowRun) -> str:

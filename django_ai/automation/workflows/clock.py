@@ -17,3 +17,7 @@ def now() -> datetime:
 def set_override(source: Callable[[], datetime] | None) -> None:
     global _override
     _override = source
+
+
+def current_override() -> Callable[[], datetime] | None:
+    return _override

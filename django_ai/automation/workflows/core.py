@@ -18,9 +18,19 @@ from .results import (
 from .retry import Retry
 from .runtime import get_context
 
+# For async views: ``run = await astart("name", ...)`` (the same as ``await engine.astart``).
+astart = engine.astart
+asignal = engine.asignal
+acancel = engine.acancel
+asubmit_action = engine.asubmit_action
+
 __all__ = [
     "Retry",
     "SubflowResult",
+    "acancel",
+    "asignal",
+    "astart",
+    "asubmit_action",
     "complete",
     "engine",
     "event_workflow",

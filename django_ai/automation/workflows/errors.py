@@ -37,3 +37,12 @@ class RunStateError(WorkflowError):
 
 class ActionFailedError(WorkflowError):
     """An action step raised; nothing it did was kept and the run still waits at the step."""
+
+
+class ContextError(WorkflowError, ValueError):
+    """Values do not fit the workflow's Context."""
+
+
+class UnstorableValueError(ContextError):
+    """A value cannot be stored in the database: a non-finite float, a NUL character (on
+    PostgreSQL) or an integer too long to write as JSON."""

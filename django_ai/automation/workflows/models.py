@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from .deletion import protect_waiting_parent
 from .display import current_step_display
 
 
@@ -32,6 +33,9 @@ class WaitKind(models.TextChoices):
     EVENT = "event", "Event"
     ACTION = "action", "Action"
     SUBFLOW = "subflow", "Subworkflow"
+    # A delivery met a workflow or step this process does not know (a rolling deploy):
+    # handed back, tried again when ``wake_at`` comes (see engine/deploys.py).
+    CODE = "code", "Unknown code"
 
 
 class WorkflowRunQuerySet(models.QuerySet):
@@ -67,6 +71,11 @@ class WorkflowRun(models.Model):
     attempt = models.PositiveIntegerField(default=0)
     # Bumped on every transition; a delivery carrying an older value is stale.
     seq = models.PositiveIntegerField(default=0)
+    # Bounds tries that never finish (engine/tries.py): 0 while no delivery of the current
+    # transition is known to be lost or failed; then 1 + the tries counted since.
+    redeliveries = models.PositiveSmallIntegerField(default=0, db_default=0)
+    # The shape of the Context class that wrote ``data`` (engine/contextdata.py).
+    context_fingerprint = models.CharField(max_length=16, blank=True, default="", db_default="")
 
     wait_kind = models.CharField(max_length=16, choices=WaitKind.choices, blank=True, default="")
     waiting_for = models.CharField(max_length=200, blank=True, default="")
@@ -77,13 +86,23 @@ class WorkflowRun(models.Model):
     parent_run = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
                                    related_name="child_runs")
     # Indexed only where set (see Meta): deleting a run looks up parents pointing at it.
-    active_child = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", db_index=False)
+    # A child its parent waits for cannot be deleted alone (deletion.py).
+    active_child = models.ForeignKey("self", null=True, blank=True,
+                                     on_delete=protect_waiting_parent, related_name="+",
+                                     db_index=False)
     # Entity binding for event waits: "app_label.model" (blank matches any model) and its pk.
     entity_model = models.CharField(max_length=200, blank=True, default="")
     entity_id = models.CharField(max_length=64, blank=True, default="")
     # The event occurrence that planned this run, when an event workflow started it.
     trigger_event_id = models.BigIntegerField(null=True, blank=True)
+    # engine.start(..., idempotency_key=...): unique per workflow name (see Meta); "" = none.
+    # New columns have database defaults: during a rolling deploy, processes still on the
+    # previous release insert runs without them.
+    idempotency_key = models.CharField(max_length=200, blank=True, default="", db_default="")
+    # Signals sent to this run before it waited for them: [{"name", "payload", "kept_at"}].
+    kept_signals = models.JSONField(default=list, blank=True, db_default=[])
+    # When a delivery first met code this process lacks (rolling deploys); None otherwise.
+    unknown_code_since = models.DateTimeField(null=True, blank=True)
 
     completion_display = models.JSONField(default=dict, blank=True)
     waiting_display = models.JSONField(default=dict, blank=True)
@@ -99,9 +118,22 @@ class WorkflowRun(models.Model):
 
     objects = WorkflowRunQuerySet.as_manager()
 
+    #: Set on the run ``engine.start(..., idempotency_key=...)`` returns: True when an earlier
+    #: start with that key had created it (nothing was started).
+    is_duplicate_start: bool = False
+
     class Meta:
         app_label = "django_ai_workflows"
         ordering = ["-id"]
+        constraints = [
+            # Among unfinished runs the database itself refuses a second run with one key;
+            # finished runs keep their key and the engine decides whether it may be reused
+            # (engine/idempotency.py, setting IDEMPOTENCY_KEY_REUSE).
+            models.UniqueConstraint(
+                fields=["idempotency_key", "name"], name="dai_run_idempotency_uniq",
+                condition=~models.Q(idempotency_key="") & models.Q(finished_at__isnull=True),
+            ),
+        ]
         indexes = [
             models.Index(fields=["status", "wake_at"], name="dai_run_due_idx",
                          condition=models.Q(wake_at__isnull=False)),
@@ -122,6 +154,9 @@ class WorkflowRun(models.Model):
             # once, by the finishing UPDATE, which already changes the indexed status.
             models.Index(fields=["finished_at"], name="dai_run_finished_idx",
                          condition=models.Q(finished_at__isnull=False)),
+            # Finding the run of a key, finished or not (starts, ?idempotency_key= filters).
+            models.Index(fields=["idempotency_key", "name"], name="dai_run_idem_key_idx",
+                         condition=~models.Q(idempotency_key="")),
         ]
 
     def __str__(self) -> str:
@@ -156,6 +191,8 @@ class StepExecution(models.Model):
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        # Not a step: a kept signal the run never waited for, dropped when the run ended.
+        SIGNAL_DISCARDED = "signal_discarded", "Kept signal discarded"
 
     run = models.ForeignKey(WorkflowRun, on_delete=models.CASCADE, related_name="step_executions")
     step_name = models.CharField(max_length=200)

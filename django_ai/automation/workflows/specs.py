@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from .declarations import ACTION_MARK, EVENT_WAIT_MARK, ON_FAIL_MARK, STEP_MARK, StepOptions
-from .errors import WorkflowDefinitionError
+from .errors import ContextError, WorkflowDefinitionError
 from .results import EventWait
 from .retry import Retry
 
@@ -70,8 +70,23 @@ class WorkflowSpec:
         return spec.options.retry or self.default_retry or Retry()
 
     def build_context(self, **kwargs: Any) -> BaseModel:
+        """The Context for a new run. Without ``create_context``, a keyword the Context does
+        not declare is refused (``ContextError``); validation errors name the workflow."""
+        from .engine.contextdata import describe, field_names, unknown_keys
+
         factory: Callable[..., Any] | None = getattr(self.cls, "create_context", None)
-        context = factory(**kwargs) if factory is not None else self.context_cls(**kwargs)
+        unknown = unknown_keys(self.context_cls, kwargs) if factory is None else []
+        if unknown:
+            raise ContextError(
+                f"Workflow {self.name!r} cannot start with {', '.join(map(repr, unknown))}: not "
+                f"a field of its Context (fields: {field_names(self.context_cls)}). Nothing "
+                "was created."
+            )
+        try:
+            context = factory(**kwargs) if factory is not None else self.context_cls(**kwargs)
+        except ValidationError as exc:
+            raise ContextError(f"Workflow {self.name!r} cannot start: {describe(exc)}. Nothing "
+                               "was created.") from exc
         if not isinstance(context, self.context_cls):
             raise WorkflowDefinitionError(
                 f"Workflow {self.name!r}: create_context() returned {type(context).__name__}, "

@@ -21,7 +21,7 @@ from django.db import DatabaseError, close_old_connections, connection
 from ...conf import ai_settings
 from .backends.celery import publish
 from .clock import now
-from .engine import engine
+from .engine import engine, tries
 from .models import WorkflowRun, WorkflowStatus
 
 logger = logging.getLogger("django_ai.workflows")
@@ -125,6 +125,8 @@ def resume_current(run_id: int) -> bool:
 
 
 def _execute(run_id: int, step: str, seq: int, redelivered: bool) -> bool:
+    if redelivered:  # its worker died holding it: count the tries from here (engine/tries.py)
+        tries.note_lost(run_id)
     return engine.execute(run_id, step, seq) or (redelivered and resume_current(run_id))
 
 

@@ -9,10 +9,11 @@ from rest_framework.schemas.inspectors import DefaultSchema
 
 try:
     from drf_spectacular.openapi import AutoSchema
-    from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+    from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
     from drf_spectacular.views import SpectacularAPIView
 except ImportError:  # pragma: no cover - exercised only without the dev extra
     AutoSchema = extend_schema = SpectacularAPIView = PolymorphicProxySerializer = None
+    OpenApiParameter = None
 
 AVAILABLE = SpectacularAPIView is not None
 
@@ -56,6 +57,15 @@ def document(*, action_inputs: bool = False, **kwargs: Any) -> Callable[[Any], A
         return extend_schema(**kwargs)(target)
 
     return decorate
+
+
+def header_parameters(**descriptions: str) -> list[Any]:
+    """Optional request headers (``Idempotency_Key="..."`` names ``Idempotency-Key``)."""
+    if not AVAILABLE:
+        return []
+    return [OpenApiParameter(name.replace("_", "-"), str, OpenApiParameter.HEADER,
+                             required=False, description=text)
+            for name, text in descriptions.items()]
 
 
 def schema_view() -> Any:

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from .. import registry
 from ..models import StepExecution, WorkflowRun
 
 
@@ -41,7 +42,8 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkflowRun
         fields = ["id", "name", "version", "status", "current_step", "progress", "error",
-                  "wake_at", "parent_run_id", "created_at", "updated_at", "finished_at"]
+                  "wake_at", "parent_run_id", "idempotency_key", "created_at", "updated_at",
+                  "finished_at"]
         read_only_fields = fields
 
 
@@ -50,11 +52,20 @@ class RunDetailSerializer(RunSerializer):
 
     current_step_display = serializers.JSONField(read_only=True)
     history = StepExecutionSerializer(source="step_executions", many=True, read_only=True)
+    step_titles = serializers.SerializerMethodField()
 
     class Meta(RunSerializer.Meta):
         fields = [*RunSerializer.Meta.fields, "data", "wait_kind", "waiting_for",
-                  "completion_display", "waiting_display", "current_step_display", "history"]
+                  "completion_display", "waiting_display", "current_step_display", "history",
+                  "kept_signals", "step_titles"]
         read_only_fields = fields
+
+    def get_step_titles(self, run: WorkflowRun) -> dict[str, str]:
+        """Each step's declared title (its name when it declares none), for a timeline."""
+        spec = registry.find(run.name)
+        if spec is None:
+            return {}
+        return {name: step.options.title or name for name, step in spec.steps.items()}
 
 
 class CancelSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from django.urls import path
 
 from . import timeline, views
 from .openapi import schema_view
+from .start import StartView
 
 app_name = "django_ai_workflows"
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("runs/<int:pk>/retry/", views.RunRetryView.as_view(), name="run-retry"),
     path("runs/<int:pk>/signal/", views.RunSignalView.as_view(), name="run-signal"),
     path("signals/<str:name>/", views.SignalBroadcastView.as_view(), name="signal"),
+    path("start/<str:name>/", StartView.as_view(), name="start"),
     path("actions/", views.ActionListView.as_view(), name="action-list"),
     path("actions/<str:action_name>/", views.ActionSubmitView.as_view(), name="action-submit"),
 ]

@@ -36,8 +36,8 @@ class _ApiView:
 
 
 class RunListView(_ApiView, generics.ListAPIView):
-    """Runs the user may see, newest first; filter with ``?name=`` and ``?status=`` (a status
-    or a comma-separated list)."""
+    """Runs the user may see, newest first; filter with ``?name=``, ``?idempotency_key=`` and
+    ``?status=`` (a status or a comma-separated list)."""
 
     serializer_class = RunSerializer
 
@@ -46,6 +46,8 @@ class RunListView(_ApiView, generics.ListAPIView):
         params = self.request.query_params
         if params.get("name"):
             runs = runs.filter(name=params["name"])
+        if params.get("idempotency_key"):
+            runs = runs.filter(idempotency_key=params["idempotency_key"])
         wanted = [s for value in params.getlist("status") for s in value.split(",") if s]
         unknown = sorted(set(wanted) - set(WorkflowStatus.values))
         if unknown:
@@ -94,7 +96,8 @@ class _StaffRunOperation(_ApiView, generics.GenericAPIView):
     def _conflict(run: WorkflowRun, message: str) -> Response:
         run.refresh_from_db()
         return Response({"detail": message, "status": run.status,
-                         "current_step": run.current_step}, status=status.HTTP_409_CONFLICT)
+                         "current_step": run.current_step, "wait_kind": run.wait_kind,
+                         "waiting_for": run.waiting_for}, status=status.HTTP_409_CONFLICT)
 
 
 class RunCancelView(_StaffRunOperation):
@@ -128,7 +131,12 @@ class RunRetryView(_StaffRunOperation):
 
 
 class RunSignalView(_StaffRunOperation):
-    """Send signal ``name`` with ``payload`` to this run only. Staff only."""
+    """Send signal ``name`` with ``payload`` to this run only. Staff only.
+
+    200 with ``resumed`` (1 when the run was waiting for it) and ``kept`` (true when the run is
+    active but not waiting for it yet: its next wait for the signal takes it); 409 when the run
+    has finished, so no signal can reach it.
+    """
 
     @document(request=SignalSerializer, responses=RunDetailSerializer)
     def post(self, request: Request, pk: int) -> Response:
@@ -137,10 +145,14 @@ class RunSignalView(_StaffRunOperation):
         inputs.is_valid(raise_exception=True)
         data = inputs.validated_data
         try:
-            resumed = engine.signal(data["name"], data["payload"], run_id=run.pk)
+            outcome = engine.signal(data["name"], data["payload"], run_id=run.pk)
         except SignalPayloadError as exc:
             raise ValidationError({"payload": [str(exc)]})
-        return self._answer(run, resumed=resumed)
+        if not outcome and not outcome.kept:
+            run.refresh_from_db()
+            return self._conflict(run, f"Run {run.pk} is {run.status}: signal {data['name']!r} "
+                                       "cannot reach it.")
+        return self._answer(run, resumed=int(outcome), kept=bool(outcome.kept))
 
 
 class SignalBroadcastView(_ApiView, APIView):

@@ -30,6 +30,10 @@ def get_backend() -> Backend:
     return _configured(ai_settings()["BACKEND"])
 
 
+def current_backend_override() -> Backend | None:
+    return _override
+
+
 def set_backend_override(backend: Backend | None) -> None:
     """Route deliveries to ``backend`` (``time_machine`` does this); None restores the setting."""
     global _override

@@ -12,8 +12,10 @@ from ..backends import get_backend
 from ..models import WorkflowRun
 from ..observe.retention import run_periodic
 from ..txn import in_user_atomic
-from . import operations, timers, waking
+from . import idempotency, operations, timers, waking
+from .asynchronous import AsyncEngineMethods
 from .execution import execute_step
+from .kept import SignalOutcome
 from .starting import new_run
 
 
@@ -25,24 +27,40 @@ def _settle(run: WorkflowRun | None = None) -> None:
         run.refresh_from_db()
 
 
-class Engine:
-    """``engine.start()``, ``engine.signal()`` and the operations behind the run admin."""
+class Engine(AsyncEngineMethods):
+    """``engine.start()``, ``engine.signal()`` and the operations behind the run admin.
 
-    def start(self, workflow: Any, /, **kwargs: Any) -> WorkflowRun:
+    The async twins (``await engine.astart(...)``, ``asignal``, ``acancel``,
+    ``asubmit_action``) come from ``AsyncEngineMethods``.
+    """
+
+    def start(self, workflow: Any, /, *, idempotency_key: str | None = None,
+              **kwargs: Any) -> WorkflowRun:
         """Start ``workflow`` (its name or class); ``kwargs`` go to ``create_context``.
 
+        ``idempotency_key`` (keyword-only, never passed to the Context): at most one run per
+        workflow and key; a repeated start returns that run (``run.is_duplicate_start``).
         Safe inside the caller's transaction: nothing runs until it commits.
         """
         spec = registry.get(workflow)
+        if idempotency_key is not None:
+            idempotency_key = idempotency.check_key(spec.name, idempotency_key)
         context = spec.build_context(**kwargs)
-        with transaction.atomic():
-            run = new_run(spec, context)
+        if idempotency_key is None:
+            with transaction.atomic():
+                run = new_run(spec, context)
+        else:  # its own transaction, or a savepoint inside the caller's
+            run = idempotency.start_once(spec, context, idempotency_key)
         _settle(run)
         return run
 
     def signal(self, name: str, payload: dict[str, Any] | None = None, *,
-               run_id: int | None = None) -> int:
-        """Resume every run waiting for signal ``name`` (or just ``run_id``); returns the count."""
+               run_id: int | None = None) -> SignalOutcome:
+        """Resume every run waiting for signal ``name`` (or just ``run_id``); returns the count.
+
+        With ``run_id``, a run that is active but not yet waiting for ``name`` keeps the signal
+        for its next ``wait.for_signal(name)``: the result is then 0 with ``.kept == 1``.
+        """
         resumed = waking.signal_runs(name, payload, run_id)
         _settle()
         return resumed

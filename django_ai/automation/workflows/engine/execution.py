@@ -11,14 +11,16 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, transaction
+from pydantic import ValidationError
 
 from .. import registry, telemetry
 from ..clock import now
-from ..errors import StepResultError
+from ..errors import ContextError, StepResultError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..runtime import activate
 from ..specs import StepSpec, WorkflowSpec
-from . import steplog
+from . import deploys, steplog, tries
+from .contextdata import load_failure
 from .finishing import error_text, fail_run
 from .outcomes import apply_result, outcome_name, validate_result
 from .state import bump, persist, wait_until
@@ -69,11 +71,9 @@ def run_step_body(
     """
     try:
         context = spec.context_cls.model_validate(run.data)
-    except ValueError as exc:  # pydantic's ValidationError; retrying cannot fix saved data
-        raise AttemptFailed(
-            f"Step {step.name!r} of workflow {spec.name!r}: the run's saved Context no longer "
-            f"fits {spec.cls.__name__}.Context (was it changed while runs were in flight?). "
-            f"{exc}", retryable=False)
+    except ValidationError as exc:  # retrying cannot fix saved data
+        where = f"Step {step.name!r} of workflow {spec.name!r}"
+        raise AttemptFailed(load_failure(run, spec, exc, where), retryable=False)
     started, attempt = now(), run.attempt + 1
     if telemetry.ENABLED and kwargs is None:  # a delivery, not an action submission
         telemetry.delivery_lag(run, started)
@@ -85,7 +85,7 @@ def run_step_body(
         validate_result(spec, step, result)
         steplog.attempt(run, started)
         apply_result(run, spec, step, result, context)
-    except StepResultError as exc:
+    except (StepResultError, ContextError) as exc:
         raise AttemptFailed(str(exc), retryable=False, started=started)
     except DatabaseError:
         raise
@@ -107,7 +107,23 @@ def _resolve(run: WorkflowRun) -> tuple[WorkflowSpec, StepSpec] | str:
 
 
 def execute_step(run_id: int, step_name: str, seq: int) -> bool:
-    """Worker entry point. Returns True when this delivery executed the step."""
+    """Worker entry point. Returns True when this delivery executed (or settled) the step."""
+    try:
+        outcome = _attempt(run_id, step_name, seq, count_try=True)
+        if outcome is _COUNTED:
+            outcome = _attempt(run_id, step_name, seq, count_try=False)
+        return bool(outcome)
+    except Exception as exc:
+        # Outside the step's own code (its outcome could not be saved, say): the run stays
+        # RUNNING for recovery, with the error kept and the try counted (engine/tries.py).
+        tries.note_failed_try(run_id, seq, exc)
+        raise
+
+
+_COUNTED = object()  # a redelivered try was recorded in a commit of its own; now run it
+
+
+def _attempt(run_id: int, step_name: str, seq: int, count_try: bool) -> object:
     try:
         with transaction.atomic():
             run = claim(run_id, step_name, seq)
@@ -115,8 +131,13 @@ def execute_step(run_id: int, step_name: str, seq: int) -> bool:
                 return False
             resolved = _resolve(run)
             if isinstance(resolved, str):
-                fail_run(run, None, resolved)
+                # Before counting the try: handing back is not a try, and resets the count
+                # (state.bump), so the grace period alone bounds unknown code.
+                deploys.hand_back(run, resolved)
                 return True
+            if count_try and run.redeliveries:
+                return _COUNTED if tries.count_try(run) else True
+            deploys.clear(run)
             run_step_body(run, *resolved)
     except AttemptFailed as failure:
         record_failed_attempt(run_id, step_name, seq, failure)
@@ -134,6 +155,7 @@ def record_failed_attempt(run_id: int, step_name: str, seq: int, failure: Attemp
         if run is None:
             return
         spec = registry.find(run.name)
+        run.unknown_code_since = None
         attempts = run.attempt + 1
         policy = spec.retry_for(step_name) if spec is not None else None
         final = not failure.retryable or policy is None or attempts >= policy.max_attempts

@@ -12,12 +12,17 @@ from ..clock import now
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
 from ..runtime import activate
 from ..specs import WorkflowSpec
+from . import kept
+from .contextdata import dump_context, fingerprint
 from .state import bump, clear_wait, enter_step, history, persist
+from .storable import storable_text
 
 logger = logging.getLogger("django_ai.workflows")
 
 
 def cap(text: str) -> str:
+    """``text`` fit for an error column: at most MAX_ERROR_LENGTH, NUL characters spelt out."""
+    text = storable_text(text)
     limit = int(ai_settings()["MAX_ERROR_LENGTH"])
     return text if len(text) <= limit else text[: limit - 20] + "\n…[truncated]"
 
@@ -28,6 +33,7 @@ def error_text(exc: BaseException) -> str:
 
 
 def _finish(run: WorkflowRun, status: str) -> None:
+    kept.discard(run, status)
     bump(run)
     clear_wait(run)
     run.status = status
@@ -51,13 +57,17 @@ def _run_on_fail(run: WorkflowRun, spec: WorkflowSpec) -> None:
         context = spec.context_cls.model_validate(run.data)
         instance = spec.cls()
         instance.context = context
+        where = f"@on_fail handler {spec.on_fail!r} of workflow {spec.name!r}"
         with transaction.atomic(), activate(run, context, spec.on_fail):
             getattr(instance, spec.on_fail)(run)
+            data = dump_context(context, where)  # inside: a bad Context rolls back its writes
     except Exception:
-        logger.exception("@on_fail handler %s of run %s raised; the run stays FAILED",
+        logger.exception("@on_fail handler %s of run %s raised or left a Context that cannot be "
+                         "saved; its changes are dropped and the run stays FAILED",
                          spec.on_fail, run.pk)
         return
-    run.data = context.model_dump(mode="json")
+    run.data = data
+    run.context_fingerprint = fingerprint(spec.context_cls)
 
 
 def fail_run(run: WorkflowRun, spec: WorkflowSpec | None, error: str) -> None:

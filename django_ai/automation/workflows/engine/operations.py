@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .. import registry
 from ..clock import now
 from ..errors import ActionFailedError, RunStateError
 from ..models import TERMINAL_STATUSES, StepExecution, WaitKind, WorkflowRun, WorkflowStatus
+from . import kept
 from .execution import AttemptFailed, run_step_body
+from .finishing import cap
 from .state import bump, clear_wait, enter_step, history, persist
 
 
@@ -34,7 +37,7 @@ def _guard_child(run: WorkflowRun, operation: str) -> None:
 
 
 def _active_chain(run_id: int) -> list[int]:
-    """The run and its active descendants, outermost first."""
+    """The run and its active descendants, outermost first (read without locks)."""
     chain = [run_id]
     while True:
         child = (WorkflowRun.objects.filter(pk=chain[-1]).values_list("active_child_id", flat=True)
@@ -47,8 +50,55 @@ def _active_chain(run_id: int) -> list[int]:
         chain.append(child)
 
 
+def _chain_holds(members: list[WorkflowRun]) -> bool:
+    """Under the locks, the chain read before locking is still the run's active chain."""
+    for parent, child in pairwise(members):
+        if parent.active_child_id != child.pk or child.status in TERMINAL_STATUSES:
+            return False
+    deepest = members[-1]
+    if deepest.active_child_id in (None, *(member.pk for member in members)):
+        return True
+    if deepest.status in TERMINAL_STATUSES:
+        return True
+    status = WorkflowRun.objects.filter(pk=deepest.active_child_id).values_list(
+        "status", flat=True).first()
+    return status is None or status in TERMINAL_STATUSES
+
+
+class _ChainMoved(Exception):
+    """A run of the chain moved on before it was locked; release the locks and read again."""
+
+
+def _lock_chain(run_id: int) -> list[WorkflowRun]:
+    """Lock the run and its active descendants, deepest first, outermost first in the result.
+
+    Every path that locks a parent and its child locks the child first (a finishing child
+    locks itself, then wakes its parent), so cancel does too: the global order is child before
+    parent (docs/decisions-engine.md). The chain is read without locks, so it is checked again
+    once locked; if it moved (a child finished, another started), the savepoint is rolled
+    back, which releases its row locks, and the chain is read again.
+    """
+    for _ in range(_CHAIN_READS):
+        chain = _active_chain(run_id)
+        try:
+            with transaction.atomic():
+                locked = {member: _lock(member) for member in reversed(chain)}
+                members = [locked[member] for member in chain]
+                if not _chain_holds(members):
+                    raise _ChainMoved()
+                return members
+        except _ChainMoved:
+            continue
+    raise RunStateError(f"Run {run_id}'s subworkflows kept changing while it was being "
+                        "cancelled; try again.")
+
+
+_CHAIN_READS = 20
+
+
 def _cancel_locked(run: WorkflowRun, reason: str) -> None:
     row = history(run, StepExecution.Status.CANCELLED, reason)
+    kept.discard(run, WorkflowStatus.CANCELLED)
     bump(run)
     clear_wait(run)
     run.status = WorkflowStatus.CANCELLED
@@ -62,29 +112,47 @@ def cancel(run_id: int, reason: str | None = None) -> bool:
 
     Returns False for a run that had already finished (it is left unchanged).
     """
-    reason = reason or "Cancelled."
+    reason = cap(reason or "Cancelled.")
     with transaction.atomic():
-        _guard_child(_lock(run_id), "cancel")
-        # Lock deepest first: a finishing child locks itself, then its parent.
-        for member_id in reversed(_active_chain(run_id)):
-            member = _lock(member_id)
+        members = _lock_chain(run_id)
+        top = members[0]
+        _guard_child(top, "cancel")
+        if top.status in TERMINAL_STATUSES:
+            return False
+        for member in reversed(members):  # the deepest child first
             if member.status not in TERMINAL_STATUSES:
-                _cancel_locked(member, reason if member_id == run_id else
+                _cancel_locked(member, reason if member.pk == run_id else
                                f"Parent run {run_id} was cancelled: {reason}")
-            elif member_id == run_id:
-                return False
     return True
 
 
+RETRYABLE = "only a failed run, or one waiting out a retry backoff, can be retried"
+
+
 def retry_current_step(run_id: int) -> None:
-    """Run a FAILED (or stuck) run's current step again with a fresh attempt count."""
+    """Run a FAILED run's current step again with a fresh attempt count, or run a step that
+    waits out a retry backoff now. Any other state raises ``RunStateError``; nothing runs."""
+    try:
+        _retry_locked(run_id)
+    except IntegrityError:
+        raise RunStateError(
+            f"Run {run_id} cannot run again: its idempotency key belongs to a newer unfinished "
+            "run (IDEMPOTENCY_KEY_REUSE is on)."
+        )
+
+
+def _retry_locked(run_id: int) -> None:
     with transaction.atomic():
         run = _lock(run_id)
-        if run.status in (WorkflowStatus.COMPLETED, WorkflowStatus.CANCELLED):
-            raise RunStateError(f"Run {run.pk} is {run.status}; only a failed or stuck run "
-                                "can retry its current step.")
+        waiting_retry = run.status == WorkflowStatus.WAITING and run.wait_kind == WaitKind.RETRY
+        if run.status != WorkflowStatus.FAILED and not waiting_retry:
+            raise RunStateError(
+                f"Run {run.pk} ({run.name}) is {run.status}{_waiting_for(run)}; {RETRYABLE}.")
         _guard_child(run, "retry")
-        spec = registry.get(run.name)
+        spec = registry.find(run.name)
+        if spec is None:
+            raise RunStateError(f"Run {run.pk}'s workflow {run.name!r} is not registered in this "
+                                "process; deploy it again before retrying the run.")
         if run.current_step not in spec.steps:
             raise RunStateError(f"Run {run.pk} is at step {run.current_step!r}, which workflow "
                                 f"{spec.name!r} no longer has.")
@@ -92,6 +160,11 @@ def retry_current_step(run_id: int) -> None:
         run.finished_at = None
         enter_step(run, spec, run.current_step)
         persist(run)
+
+
+def _waiting_for(run: WorkflowRun) -> str:
+    return f" ({run.wait_kind} wait) at step {run.current_step!r}" if run.wait_kind else (
+        f" at step {run.current_step!r}")
 
 
 def submit_action(run_id: int, step_name: str, fields: dict[str, Any]) -> WorkflowRun:

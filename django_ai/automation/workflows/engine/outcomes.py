@@ -13,8 +13,11 @@ from ..errors import StepResultError
 from ..models import StepExecution, WaitKind, WorkflowRun
 from ..results import Complete, EventWait, Fail, Goto, RunSubflow, SignalWait, Sleep
 from ..specs import StepSpec, WorkflowSpec
+from . import kept
+from .contextdata import dump_context, fingerprint
 from .finishing import complete_run, fail_run
 from .state import bump, enter_step, history, persist, suspend, wait_until
+from .storable import check_storable
 from .subflows import launch_subflow
 
 logger = logging.getLogger("django_ai.workflows")
@@ -82,6 +85,10 @@ def merge_fields(context: BaseModel, fields: dict[str, Any], where: str) -> Base
 
 
 def _suspend_on_wait(run: WorkflowRun, spec: WorkflowSpec, step: StepSpec, wait: Any) -> None:
+    if isinstance(wait, SignalWait) and run.kept_signals and kept.consume(
+        run, spec, step, wait.name
+    ):
+        return  # the signal came early: no suspension, the run went on to the next step
     bump(run)
     is_event = isinstance(wait, EventWait)
     suspend(
@@ -99,9 +106,16 @@ def apply_result(
     run: WorkflowRun, spec: WorkflowSpec, step: StepSpec, result: Any, context: BaseModel
 ) -> None:
     """Persist the step's outcome: Context, status, history row and the next hand-off."""
+    where = _where(spec, step)
     if isinstance(result, Complete):
-        context = merge_fields(context, result.fields, _where(spec, step))
-    run.data = context.model_dump(mode="json")
+        context = merge_fields(context, result.fields, where)
+        check_storable({"display_title": result.display_title,
+                        "display_subtitle": result.display_subtitle}, where)
+    elif isinstance(result, EventWait):
+        check_storable(result.waiting_display, where)
+    run.data = dump_context(context, where)
+    run.context_fingerprint = fingerprint(spec.context_cls)
+    run.error = ""  # the step finished: an error kept from a failed earlier try is moot
     if isinstance(result, Goto):
         row = history(run, StepExecution.Status.COMPLETED)
         if result.progress is not None:
@@ -121,5 +135,5 @@ def apply_result(
         _suspend_on_wait(run, spec, step, result)
     elif isinstance(result, RunSubflow):
         launch_subflow(run, spec, result, context)
-        run.data = context.model_dump(mode="json")
+        run.data = dump_context(context, where)
         persist(run)

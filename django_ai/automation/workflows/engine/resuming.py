@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -18,17 +18,20 @@ from pydantic import ValidationError
 
 from .. import registry
 from ..clock import now
-from ..errors import SignalPayloadError
+from ..errors import SignalPayloadError, UnstorableValueError
 from ..models import StepExecution, WorkflowRun
 from ..specs import WorkflowSpec
-from . import jsonmerge
+from . import contextdata, deferred, jsonmerge
 from .finishing import fail_run
+from .payloads import held_keys, merged_context, payload_error, updates_of
 from .state import dispatch, enter_step, history, make_runnable, save_run
+from .storable import check_storable
 
 logger = logging.getLogger("django_ai.workflows")
 
 _GROUP_FIELDS = ("status", "current_step", "attempt", "wait_kind", "waiting_for", "wake_at",
-                 "on_timeout_step", "resume_step", "waiting_display", "error")
+                 "on_timeout_step", "resume_step", "waiting_display", "error",
+                 "context_fingerprint")
 
 
 @dataclass
@@ -39,44 +42,89 @@ class Resumption:
     log_changed: bool = False  # a history row took the step log (and a new wait may be in it)
 
 
-def _merge(run: WorkflowRun, spec: WorkflowSpec, payload: dict[str, Any]) -> Resumption:
-    fields = spec.context_cls.model_fields
-    merged = spec.context_cls.model_validate(
-        {**run.data, **{key: value for key, value in payload.items() if key in fields}}
-    ).model_dump(mode="json")
-    updates = {key: merged[key] for key in payload if key in fields}
+@dataclass
+class Prepared:
+    """A batch checked against a payload: runs to resume, runs that cannot load their own
+    saved Context (failed on their own), the payload keys some reached run holds, and runs set
+    aside for a process that knows their code (a rolling deploy: ``deferred``)."""
+
+    ready: list[Resumption] = field(default_factory=list)
+    broken: list[tuple[WorkflowRun, str]] = field(default_factory=list)
+    held: set[str] = field(default_factory=set)
+    reached: int = 0
+    set_aside: list[WorkflowRun] = field(default_factory=list)
+
+
+__all__ = ["Prepared", "Resumption", "apply", "held_keys", "prepare"]
+
+
+def _merge(run: WorkflowRun, spec: WorkflowSpec, payload: dict[str, Any],
+           held: dict[str, str]) -> Resumption:
+    merged = merged_context(spec, run.data, payload, held).model_dump(mode="json")
+    updates = updates_of(merged, held)
     fast = merged == {**run.data, **updates}
     run.data = merged
+    run.context_fingerprint = contextdata.fingerprint(spec.context_cls)
     return Resumption(run, updates, fast)
 
 
-def _payload_error(run: WorkflowRun, what: str, exc: ValidationError) -> SignalPayloadError:
-    problems = "; ".join(
-        f"field {'.'.join(str(p) for p in err['loc'])!r}: {err['msg']}" for err in exc.errors()
-    )
-    return SignalPayloadError(
-        f"{what} payload does not fit run {run.pk} ({run.name}): {problems}. No run was changed."
-    )
+def _saved_context_error(run: WorkflowRun, spec: WorkflowSpec) -> ValidationError | None:
+    try:
+        spec.context_cls.model_validate(run.data)
+    except ValidationError as exc:
+        return exc
+    return None
+
+
+def _misfit(run: WorkflowRun, spec: WorkflowSpec, held: dict[str, str], what: str,
+            exc: ValidationError, prepared: Prepared) -> SignalPayloadError | None:
+    """Sort a failed merge: the payload's fault (returned), or the run's own saved Context
+    no longer fitting its class (recorded in ``prepared.broken``)."""
+    touched = set(held) | set(held.values())
+    if not any(err["loc"] and err["loc"][0] in touched for err in exc.errors()):
+        saved_error = _saved_context_error(run, spec)
+        if saved_error is not None:
+            where = f"{what} could not resume run {run.pk} ({run.name})"
+            prepared.broken.append((run, contextdata.load_failure(run, spec, saved_error, where)))
+            return None
+    return payload_error(run, what, exc)
 
 
 def prepare(runs: Iterable[WorkflowRun], payload: dict[str, Any], what: str,
-            strict: bool) -> list[Resumption]:
-    """Validate the payload against every run. Strict: any misfit raises; else it is skipped."""
-    prepared = []
+            strict: bool) -> Prepared:
+    """Validate the payload against every run. Strict: any misfit raises; else it is skipped.
+    A run whose own saved Context no longer loads never blocks the others (SPEC 10)."""
+    prepared = Prepared()
     for run in runs:
         spec = registry.find(run.name)
-        if spec is None:
-            logger.error("%s cannot resume run %s: workflow %r is not registered",
-                         what, run.pk, run.name)
+        if spec is None:  # a rolling deploy: another process may know it
+            if deferred.defer(run, payload, f"{what} reached run {run.pk}, but workflow "
+                                            f"{run.name!r} is not registered in this process."):
+                prepared.set_aside.append(run)
             continue
+        prepared.reached += 1
+        held = held_keys(spec, payload)
+        prepared.held.update(held)
         try:
-            prepared.append(_merge(run, spec, payload))
+            resumption = _merge(run, spec, payload, held)
+            check_storable(resumption.updates, f"{what} payload for run {run.pk} ({run.name})")
         except ValidationError as exc:
-            error = _payload_error(run, what, exc)
-            if strict:
-                raise error
+            error = _misfit(run, spec, held, what, exc, prepared)
+        except UnstorableValueError as exc:
+            error = SignalPayloadError(f"{exc} No run was changed.")
+        else:
+            prepared.ready.append(resumption)
+            continue
+        if error is not None and strict:
+            raise error
+        if error is not None:
             logger.warning("%s", error)
     return prepared
+
+
+def fail_broken(prepared: Prepared) -> None:
+    for run, message in prepared.broken:
+        fail_run(run, registry.find(run.name), message)
 
 
 def _advance(run: WorkflowRun) -> StepExecution | None:
@@ -116,22 +164,24 @@ def _write_group(items: list[Resumption]) -> None:
     )
 
 
-def _drop_missing_targets(prepared: list[Resumption]) -> list[Resumption]:
-    """Fail runs whose resume step was removed from the workflow (a deploy while waiting)."""
+def _drop_missing_targets(batch: Prepared) -> list[Resumption]:
+    """Set aside runs whose resume step this process does not know (a deploy while waiting):
+    another process may know it; after the grace period the run fails."""
     kept = []
-    for item in prepared:
-        run = item.run
-        if run.resume_step in registry.get(run.name).steps:
+    for item in batch.ready:
+        problem = deferred.unknown_code(item.run)
+        if problem is None:
             kept.append(item)
-        else:
-            fail_run(run, registry.get(run.name),
-                     f"Cannot resume at step {run.resume_step!r}: the workflow no longer has it.")
+        elif deferred.defer(item.run, item.updates, problem):
+            batch.set_aside.append(item.run)
     return kept
 
 
-def apply(prepared: list[Resumption]) -> None:
-    """Advance every prepared run past its wait and write the batch."""
-    prepared = _drop_missing_targets(prepared)
+def apply(batch: Prepared) -> int:
+    """Fail the broken runs, advance every other prepared run past its wait, write the batch;
+    returns how many runs were resumed."""
+    fail_broken(batch)
+    prepared = _drop_missing_targets(batch)
     rows = []
     for item in prepared:
         row = _advance(item.run)
@@ -140,7 +190,7 @@ def apply(prepared: list[Resumption]) -> None:
             item.log_changed = True
     groups: dict[tuple[Any, ...], list[Resumption]] = defaultdict(list)
     for item in prepared:
-        if item.fast and jsonmerge.supported(connection):
+        if item.fast and jsonmerge.supported(connection, item.updates):
             groups[_state_key(item)].append(item)
         else:
             save_run(item.run)
@@ -149,3 +199,4 @@ def apply(prepared: list[Resumption]) -> None:
     StepExecution.objects.bulk_create(rows)
     for item in prepared:
         dispatch(item.run)
+    return len(prepared)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from .. import telemetry
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
+from .contextdata import dump_context, fingerprint
 from .state import dispatch, enter_step, wait_until
 
 
@@ -30,12 +31,15 @@ def build_run(
     start_at: datetime | None = None,
     entity: tuple[str, str] | None = None,
     trigger_event_id: int | None = None,
+    idempotency_key: str | None = None,
 ) -> WorkflowRun:
     """An unsaved run at its start step (or WAITING until ``start_at``)."""
     run = WorkflowRun(
-        name=spec.name, version=spec.version, data=context.model_dump(mode="json"),
+        name=spec.name, version=spec.version,
+        data=dump_context(context, f"Workflow {spec.name!r}"),
+        context_fingerprint=fingerprint(spec.context_cls),
         status=WorkflowStatus.RUNNING, current_step=spec.start_step, parent_run=parent,
-        trigger_event_id=trigger_event_id,
+        trigger_event_id=trigger_event_id, idempotency_key=idempotency_key or "",
     )
     if telemetry.ENABLED:
         run.trace_context = telemetry.current_context() or (

@@ -18,7 +18,8 @@ from . import steplog
 STATE_FIELDS = [
     "status", "current_step", "data", "progress", "error", "attempt", "seq", "wait_kind",
     "waiting_for", "wake_at", "on_timeout_step", "resume_step", "active_child",
-    "completion_display", "waiting_display", "finished_at", "updated_at", "step_log",
+    "completion_display", "waiting_display", "finished_at", "updated_at", "kept_signals",
+    "unknown_code_since", "redeliveries", "context_fingerprint", "step_log",
 ]
 
 
@@ -34,6 +35,7 @@ def clear_wait(run: WorkflowRun) -> None:
 def bump(run: WorkflowRun) -> None:
     """Start a new transition: deliveries made for the previous one become stale."""
     run.seq += 1
+    run.redeliveries = 0  # progress: tries of the old transition no longer count
 
 
 def suspend(
@@ -74,6 +76,7 @@ def enter_step(run: WorkflowRun, spec: WorkflowSpec, step_name: str) -> None:
     run.current_step = step_name
     run.attempt = 0
     run.error = ""
+    run.unknown_code_since = None
     step = spec.steps[step_name]
     if step.event_wait is not None:
         wait = step.event_wait

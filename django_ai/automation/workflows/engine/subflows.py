@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import registry
-from ..errors import StepResultError
+from ..errors import ContextError, StepResultError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..results import RunSubflow, SubflowResult
 from ..specs import WorkflowSpec
@@ -23,7 +23,11 @@ def launch_subflow(
             f"{result.on_complete!r}) is not a step of this workflow."
         )
     child_spec = registry.get(result.workflow)
-    child = new_run(child_spec, child_spec.build_context(**result.kwargs), parent=parent)
+    try:
+        child = new_run(child_spec, child_spec.build_context(**result.kwargs), parent=parent)
+    except ContextError as exc:
+        raise ContextError(f"Step {parent.current_step!r} of workflow {spec.name!r}: "
+                           f"run_subflow could not start its child: {exc}") from exc
     if result.on_create is not None:
         result.on_create(child, parent)
     if "active_subworkflow_run_id" in type(context).model_fields:

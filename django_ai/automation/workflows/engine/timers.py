@@ -15,6 +15,7 @@ from ....conf import ai_settings
 from .. import registry, telemetry
 from ..clock import now
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
+from . import deferred, deploys, kept, tries
 from .finishing import fail_run
 from .state import bump, dispatch, enter_step, history, make_runnable, persist
 
@@ -40,6 +41,8 @@ def register_timer_source(source: TimerSource) -> None:
 
 
 def _timed_out(run: WorkflowRun) -> None:
+    if deferred.resume_deferred(run):
+        return  # not a timeout: a signal or event kept during a rolling deploy
     spec = registry.find(run.name)
     what = f"{run.wait_kind} {run.waiting_for!r}"
     rows = []
@@ -56,6 +59,7 @@ def _timed_out(run: WorkflowRun) -> None:
 
 def _planned_start(run: WorkflowRun) -> None:
     if not all(guard(run) for guard in start_guards):
+        kept.discard(run, WorkflowStatus.CANCELLED)
         bump(run)
         run.status = WorkflowStatus.CANCELLED
         run.wake_at = None
@@ -65,26 +69,28 @@ def _planned_start(run: WorkflowRun) -> None:
         return
     spec = registry.find(run.name)
     if spec is None:
-        fail_run(run, None, f"Workflow {run.name!r} is not registered in this process.")
+        deploys.hand_back(run, f"Workflow {run.name!r} is not registered in this process.",
+                          kind=WaitKind.START)
         return
     enter_step(run, spec, spec.start_step)
     persist(run)
+
+
+# Timers after which the current step's body runs again (CODE: a handed-back delivery).
+_SLEEPS = (WaitKind.SLEEP, WaitKind.RETRY, WaitKind.CODE)
 
 
 def fire(run: WorkflowRun) -> None:
     """Act on one run whose ``wake_at`` has come (the run is locked)."""
     if telemetry.ENABLED:
         telemetry.timer_fired(run, now(), run.wake_at)
-    if run.wait_kind in (WaitKind.SLEEP, WaitKind.RETRY):
+    if run.wait_kind in _SLEEPS:
         make_runnable(run)
         persist(run)
     elif run.wait_kind == WaitKind.START:
         _planned_start(run)
     else:
         _timed_out(run)
-
-
-_SLEEPS = (WaitKind.SLEEP, WaitKind.RETRY)
 
 
 def _resume_sleepers(runs: list[WorkflowRun]) -> None:
@@ -142,7 +148,10 @@ def recover_lost(at: datetime) -> int:
         for run in stuck:
             logger.warning("Run %s looked lost at step %r; delivering it again",
                            run.pk, run.current_step)
+            lost_before = run.redeliveries
             bump(run)
+            run.redeliveries = lost_before
+            tries.mark_lost(run)  # the tries that follow count towards giving up
             persist(run)
     return len(stuck)
 

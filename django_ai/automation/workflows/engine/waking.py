@@ -9,7 +9,9 @@ from django.db.models import Q, QuerySet
 
 from ....conf import ai_settings
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
-from . import resuming
+from . import kept, resuming
+from .kept import SignalOutcome
+from .payloads import unheld_error
 
 
 def _locked_batches(queryset: QuerySet[WorkflowRun]):
@@ -25,21 +27,55 @@ def _locked_batches(queryset: QuerySet[WorkflowRun]):
             return
 
 
-def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None) -> int:
+def _signal_one(name: str, payload: dict[str, Any], run_id: int) -> SignalOutcome:
+    """Resume run ``run_id`` if it waits for ``name``; keep the signal if it is still active.
+    Either way a payload key its Context does not declare is refused (SPEC 10)."""
+    with transaction.atomic():
+        # Locked by primary key alone: a step executing now holds the lock, and this waits
+        # for its commit instead of missing a wait that is about to begin.
+        run = WorkflowRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.is_finished:
+            return SignalOutcome(0)
+        if (run.status, run.wait_kind, run.waiting_for) != (
+            WorkflowStatus.SUSPENDED, WaitKind.SIGNAL, name
+        ):
+            kept.keep(run, name, payload)
+            return SignalOutcome(0, kept=1)
+        prepared = resuming.prepare([run], payload, f"Signal {name!r}", strict=True)
+        _reject_unheld(name, payload, prepared.held, prepared.reached, run_id)
+        resumed = resuming.apply(prepared)
+        return SignalOutcome(resumed, kept=len(prepared.set_aside))
+
+
+def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None) -> SignalOutcome:
     if payload is None:
         payload = {}
     if not isinstance(payload, dict):
         raise TypeError(f"engine.signal({name!r}, payload=...) takes a dict, not {payload!r}.")
-    queryset = WorkflowRun.objects.waiting_for_signal(name)
     if run_id is not None:
-        queryset = queryset.filter(pk=run_id)
-    resumed = 0
+        return _signal_one(name, payload, run_id)
+    queryset = WorkflowRun.objects.waiting_for_signal(name)
+    resumed, reached, held, set_aside = 0, 0, set(), 0
     with transaction.atomic():
         for batch in _locked_batches(queryset):
             prepared = resuming.prepare(batch, payload, f"Signal {name!r}", strict=True)
-            resuming.apply(prepared)
-            resumed += len(prepared)
-    return resumed
+            resumed += resuming.apply(prepared)
+            reached += prepared.reached
+            held |= prepared.held
+            set_aside += len(prepared.set_aside)  # kept for a process that knows their code
+        # A broadcast learns which Contexts it reached as it goes; raising rolls it all back.
+        _reject_unheld(name, payload, held, reached, None)
+    return SignalOutcome(resumed, kept=set_aside)
+
+
+def _reject_unheld(name: str, payload: dict[str, Any], held: set[str], reached: int,
+                   run_id: int | None) -> None:
+    """A payload key no reached run's Context holds is a mistake (usually a typo): SPEC 3."""
+    unheld = sorted(set(payload) - held)
+    if not unheld or not reached:
+        return
+    whom = f"run {run_id}'s Context" if run_id is not None else "the Context of any run it reached"
+    raise unheld_error(f"Signal {name!r}", unheld, whom)
 
 
 def event_waiters(event_name: str, entity_model: str, entity_id: str) -> QuerySet[WorkflowRun]:
@@ -60,6 +96,5 @@ def wake_for_event(
     with transaction.atomic():
         for batch in _locked_batches(event_waiters(event_name, entity_model, str(entity_id))):
             prepared = resuming.prepare(batch, data, f"Event {event_name!r}", strict=False)
-            resuming.apply(prepared)
-            resumed += len(prepared)
+            resumed += resuming.apply(prepared)
     return resumed

@@ -54,8 +54,10 @@ def _target(node: ast.AST | None) -> str | None:
     """``self.x`` or ``"x"`` (or ``Workflow.x``) as a step name; None when computed."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
-    if isinstance(node, ast.Attribute):
-        return node.attr
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        # self.x or Workflow.x; an attribute of anything else (ctx.next_step) is data.
+        owner = node.value.id
+        return node.attr if owner == "self" or owner[:1].isupper() else None
     return None
 
 

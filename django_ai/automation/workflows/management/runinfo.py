@@ -68,6 +68,9 @@ def why_waiting(run: WorkflowRun) -> str:
     if kind == WaitKind.RETRY:
         return (f"Step {run.current_step!r} failed attempt {run.attempt}; the next attempt "
                 f"is {when(run.wake_at)}.")
+    if kind == WaitKind.CODE:
+        return (f"Handed back: a process did not know step {run.current_step!r} of "
+                f"{run.name!r} (rolling deploy?); tried again {when(run.wake_at)}.")
     if kind == WaitKind.START:
         return f"Planned to start {when(run.wake_at)}."
     if kind == WaitKind.SIGNAL:
@@ -88,14 +91,39 @@ def why_waiting(run: WorkflowRun) -> str:
 
 def problems_in_flight(run: WorkflowRun) -> list[str]:
     """Why an unfinished run can no longer proceed with the workflows registered now."""
+    found = []
+    if run.unknown_code_since is not None:
+        found.append(f"run {run.pk} ({run.name}): handed back since "
+                     f"{when(run.unknown_code_since)}: {(run.error.splitlines() or [''])[0]}")
     spec = registry.find(run.name)
     if spec is None:
-        return [f"run {run.pk}: workflow {run.name!r} is not registered any more"]
-    found = []
+        return [*found, f"run {run.pk}: workflow {run.name!r} is not registered any more"]
     if run.wait_kind != WaitKind.START and run.current_step not in spec.steps:
         found.append(f"run {run.pk} ({run.name}): at step {run.current_step!r}, which the "
                      "workflow no longer has")
     for label, step in (("timeout step", run.on_timeout_step), ("resume step", run.resume_step)):
         if step and step not in spec.steps:
             found.append(f"run {run.pk} ({run.name}): its {label} {step!r} no longer exists")
+    return found
+
+
+def stranded_parents(runs: list[WorkflowRun]) -> list[str]:
+    """Parents among ``runs`` waiting on a child that no longer exists or that finished without
+    waking them (one query for the whole batch). Nothing but an operator can move them on."""
+    waiting = [run for run in runs
+               if run.status == WorkflowStatus.SUSPENDED and run.wait_kind == WaitKind.SUBFLOW]
+    ids = [run.active_child_id for run in waiting if run.active_child_id is not None]
+    children = dict(WorkflowRun.objects.filter(pk__in=ids).values_list("pk", "status"))
+    found = []
+    for parent in waiting:
+        child_id = parent.active_child_id
+        status = children.get(child_id)
+        if child_id is None or status is None:
+            problem = "the subworkflow run it waits for no longer exists"
+        elif status in (WorkflowStatus.COMPLETED, WorkflowStatus.FAILED, WorkflowStatus.CANCELLED):
+            problem = f"it waits for subworkflow run {child_id}, which is {status} already"
+        else:
+            continue
+        found.append(f"run {parent.pk} ({parent.name}): stranded, {problem}; cancel it "
+                     f"(workflows cancel {parent.pk})")
     return found

@@ -1,6 +1,9 @@
-// One run's live page: polls the run API and renders the guide's frontend logic:
-// completed -> success screen, action step -> a form built from step_display,
-// suspended/waiting -> waiting screen, anything else -> a spinner. Plus the step timeline.
+// One run's live page. The guide's frontend pseudo-code, ported: what to show is decided from
+// current_step_display alone (status, step_type, completion_display, waiting_display,
+// step_display, and the keys present in every state: error, wait, retry, step_title):
+// completed -> success screen, failed/cancelled -> what went wrong and where, action step ->
+// a form built from step_display, any wait -> what it waits for, since and until when,
+// anything else -> a spinner. Plus the step timeline with the steps' declared titles.
 (function () {
   "use strict";
   const api = JSON.parse(document.getElementById("api-urls").textContent);
@@ -22,24 +25,29 @@
   }
   const humanize = (name) => (name || "").replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
   const clock = (iso) => (iso ? new Date(iso).toLocaleTimeString() : "");
+  const quoted = (text) => "“" + text + "”";
 
   // Screens --------------------------------------------------------------------------------
   function successScreen(display) {
+    const done = display.completion_display || {};
     return el("div", { class: "screen success", "data-screen": "completed" }, [
       el("div", { class: "icon ok" }, ["✓"]),
-      el("h2", {}, [display.display_title || "All done"]),
-      el("p", {}, [display.display_subtitle || "The workflow completed."]),
+      el("h2", {}, [done.display_title || "All done"]),
+      el("p", {}, [done.display_subtitle || "The workflow completed."]),
       el("a", { class: "btn", href: api.page.replace("/runs/{id}/", "/") }, ["Back to all runs"]),
     ]);
   }
 
-  function endedScreen(run) {
-    const failed = run.status === "failed";
-    return el("div", { class: "screen", "data-screen": run.status }, [
+  function endedScreen(display, data) {
+    const failed = display.status === "failed";
+    const error = display.error;
+    return el("div", { class: "screen", "data-screen": display.status }, [
       el("div", { class: "icon " + (failed ? "bad" : "off") }, [failed ? "!" : "×"]),
       el("h2", {}, [failed ? "This run failed" : "This run was cancelled"]),
-      el("p", {}, [(run.error || "").trim().split("\n")[0]]),
-      failed ? compensation(run.data || {}) : null,
+      el("p", { class: "error-message" }, [error.message]),
+      error.step ? el("p", { class: "note" }, [(failed ? "Failed at " : "Stopped at ") +
+        quoted(display.step_title) + "."]) : null,
+      failed ? compensation(data || {}) : null,
     ]);
   }
 
@@ -50,47 +58,58 @@
     return undone.length ? el("div", { class: "pill ok" }, ["Compensated: " + undone.join(", ")]) : null;
   }
 
-  // What the run waits for, from the run's wait_kind/waiting_for, when the workflow gave no
-  // waiting_display of its own (signal waits, sleeps, retries, planned starts, subflows).
-  function waitingText(run) {
-    const at = clock(run.wake_at);
-    switch (run.wait_kind) {
-      case "signal": return "Waiting for the signal “" + run.waiting_for + "”" + (at ? " until " + at : "") + ".";
-      case "event": return "Waiting for the event “" + run.waiting_for + "”" + (at ? " until " + at : "") + ".";
-      case "subflow": return "Waiting for a subworkflow to finish.";
-      case "sleep": return "Sleeping; “" + humanize(run.current_step) + "” runs again at " + at + ".";
-      case "retry": return "The last attempt failed; trying again at " + at + ".";
-      case "start": return "Planned to start at " + at + ".";
-      default: return "Step “" + humanize(run.current_step) + "” is waiting.";
+  // What a wait is, in words, from display.wait and display.retry (present in every state).
+  const WAIT_TITLES = { signal: "Waiting for a signal", event: "Waiting for an event",
+    action: "Waiting for a form", subflow: "Waiting for a subworkflow", sleep: "Sleeping",
+    retry: "Retrying soon", start: "Planned start", code: "Waiting for a deploy" };
+
+  function waitingText(display) {
+    const wait = display.wait, retry = display.retry, until = clock(wait.until);
+    const deadline = until ? " until " + until : "";
+    switch (wait.kind) {
+      case "signal": return "Waiting for the signal " + quoted(wait.for) + deadline + ".";
+      case "event": return "Waiting for the event " + quoted(wait.for) + deadline + ".";
+      case "action": return "Waiting for someone to submit " + quoted(wait.for) + ".";
+      case "subflow": return "Waiting for the subworkflow " + quoted(wait.for) + " to finish.";
+      case "sleep": return "Sleeping; " + quoted(display.step_title) + " runs again at " + until + ".";
+      case "retry": return "Attempt " + retry.attempt + " of " + retry.max_attempts + " failed: " +
+        retry.last_error.replace(/\.$/, "") + "; next try at " + until + ".";
+      case "start": return "This run is planned: " + quoted(display.step_title) + " starts at " + until + ".";
+      case "code": return "This server does not have the code of " + quoted(display.step_title) +
+        " yet (a deploy is rolling out); trying again at " + until + ".";
+      default: return "Step " + quoted(display.step_title) + " is waiting.";
     }
   }
 
-  function waitingScreen(run, display) {
+  function waitingScreen(display) {
     const waiting = display.waiting_display || {};
-    const canPoke = run.status === "suspended" && ["signal", "event"].includes(run.wait_kind);
-    const poke = el("button", { class: "secondary", type: "button", "data-poke": run.waiting_for },
-      ["Simulate “" + run.waiting_for + "”"]);
+    const wait = display.wait;
+    const canPoke = display.status === "suspended" && ["signal", "event"].includes(wait.kind);
+    const poke = el("button", { class: "secondary", type: "button", "data-poke": wait.for },
+      ["Simulate " + quoted(wait.for)]);
     const note = el("p", { class: "note" }, []);
     poke.addEventListener("click", async () => {
       const response = await post(api.outside.replace("{id}", runId), {});
       note.textContent = (await response.json()).detail || "";
       poll();
     });
-    return el("div", { class: "screen", "data-screen": "waiting" }, [
+    return el("div", { class: "screen", "data-screen": "waiting", "data-wait": wait.kind }, [
       el("div", { class: "icon wait" }, [el("span", { class: "ring" })]),
-      el("h2", {}, [waiting.display_title || (run.status === "waiting" ? "Back soon" : "Waiting")]),
-      el("p", {}, [waiting.display_subtitle || waitingText(run)]),
-      waiting.display_subtitle && run.wake_at ? el("p", { class: "note" }, ["Gives up at " + clock(run.wake_at) + "."]) : null,
+      el("h2", {}, [waiting.display_title || WAIT_TITLES[wait.kind] || "Waiting"]),
+      el("p", { class: "wait-text" }, [waiting.display_subtitle || waitingText(display)]),
+      waiting.display_subtitle ? el("p", { class: "note" }, [waitingText(display)]) : null,
+      wait.since ? el("p", { class: "note" }, [(wait.kind === "start" ? "Planned at " : "Since ") +
+        clock(wait.since) + "."]) : null,
       waiting.display_waiting_for ? el("div", { class: "pill" }, ["Waiting for: " + waiting.display_waiting_for]) : null,
       canPoke ? el("div", {}, [poke, note]) : null,
     ]);
   }
 
-  function spinnerScreen(run) {
+  function spinnerScreen(display) {
     return el("div", { class: "screen", "data-screen": "processing" }, [
       el("div", { class: "spinner" }),
       el("h2", {}, ["Working on it…"]),
-      el("p", {}, ["Running “" + humanize(run.current_step) + "”."]),
+      el("p", {}, ["Running " + quoted(display.step_title) + "."]),
     ]);
   }
 
@@ -155,12 +174,12 @@
     });
   }
 
-  async function formScreen(run, stepDisplay) {
+  async function formScreen(display, stepDisplay) {
     const described = await (await fetch(api.form.replace("{id}", runId))).json();
     const configs = Object.fromEntries((stepDisplay.field_display_configs || []).map((c) => [c.field_name, c]));
     const form = el("form", { class: "action-form", "data-screen": "form", novalidate: "" }, [
       el("div", { class: "intro" }, [
-        el("h2", {}, [stepDisplay.display_title || humanize(run.current_step)]),
+        el("h2", {}, [stepDisplay.display_title || display.step_title]),
         el("p", { class: "muted" }, [stepDisplay.display_description || ""]),
       ]),
       ...groupsFor(stepDisplay, described.fields).map((group) => el("fieldset", {}, [
@@ -200,34 +219,54 @@
     document.getElementById("context").textContent = JSON.stringify(run.data || {}, null, 2);
   }
 
+  // Where the run is now, in words: a planned start or a retry is not "now".
+  function currentWhen(display) {
+    const wait = display.wait, retry = display.retry;
+    switch (wait.kind) {
+      case "": return "running now";
+      case "start": return "planned · starts at " + clock(wait.until);
+      case "retry": return "attempt " + retry.attempt + " of " + retry.max_attempts +
+        " failed · next try at " + clock(wait.until);
+      case "sleep": return "sleeping until " + clock(wait.until);
+      default: return "waiting since " + clock(wait.since) +
+        (wait.until ? " · until " + clock(wait.until) : "");
+    }
+  }
+
   function renderTimeline(run) {
+    const titles = run.step_titles || {};
+    const title = (name) => titles[name] || humanize(name);
+    const display = run.current_step_display || {};
     const items = (run.history || run.step_executions || []).map((row) =>
       el("li", { class: row.status }, [
-        el("div", { class: "step" }, [humanize(row.step_name)]),
+        el("div", { class: "step" }, [title(row.step_name)]),
         el("div", { class: "when" }, [row.status + " · " + clock(row.created_at)]),
         row.error ? el("div", { class: "err" }, [row.error.trim().split("\n").pop()]) : null,
       ]));
-    if (!["completed", "failed", "cancelled"].includes(run.status)) {
-      items.push(el("li", { class: "current" }, [
-        el("div", { class: "step" }, [humanize(run.current_step)]),
-        el("div", { class: "when" }, ["now · " + run.status]),
+    if (!["completed", "failed", "cancelled"].includes(display.status)) {
+      const kind = display.wait.kind;
+      items.push(el("li", { class: kind === "start" ? "planned" : kind === "retry" ? "retrying" : "current",
+        "data-wait": kind }, [
+        el("div", { class: "step" }, [display.step_title]),
+        el("div", { class: "when" }, [currentWhen(display)]),
       ]));
     }
     document.getElementById("timeline").replaceChildren(...items);
   }
 
-  // Deciding what to show ------------------------------------------------------------------
+  // Deciding what to show: the guide's pseudo-code, with the states it leaves to a spinner -------
   async function renderScreen(run) {
-    const display = run.current_step_display || {};
-    const key = [run.status, run.current_step, display.step_type, run.wake_at, run.wait_kind].join("|");
+    const display = run.current_step_display;
+    const key = [display.status, display.current_step, display.step_type, display.wait.kind,
+      display.wait.until, display.retry.attempt].join("|");
     if (key === shownKey) return;
     shownKey = key;
     let node;
-    if (run.status === "completed") node = successScreen(display.completion_display || {});
-    else if (run.status === "failed" || run.status === "cancelled") node = endedScreen(run);
-    else if (display.step_type === "action") node = await formScreen(run, display.step_display || {});
-    else if (run.status === "suspended" || run.status === "waiting") node = waitingScreen(run, display);
-    else node = spinnerScreen(run);
+    if (display.status === "completed") node = successScreen(display);
+    else if (display.status === "failed" || display.status === "cancelled") node = endedScreen(display, run.data);
+    else if (display.step_type === "action") node = await formScreen(display, display.step_display);
+    else if (display.wait.kind) node = waitingScreen(display);
+    else node = spinnerScreen(display);
     screen.replaceChildren(node);
   }
 

@@ -1,6 +1,7 @@
 """``manage.py workflows``: look at runs and act on them from a shell.
 
-    workflows list [--status S] [--name N] [--older-than 2h] [--newer-than 1d] [--limit 50]
+    workflows list [--status S] [--name N] [--idempotency-key K] [--older-than 2h]
+                   [--newer-than 1d] [--limit 50]
     workflows show ID
     workflows cancel ID [--reason TEXT]
     workflows retry ID
@@ -28,7 +29,15 @@ from ...models import TERMINAL_STATUSES, WorkflowRun, WorkflowStatus
 from ...specs import WorkflowSpec
 from .. import prune
 from ..graph import build_graph, to_mermaid
-from ..runinfo import parse_age, problems_in_flight, short_duration, when, why_waiting
+from ..lint import lint
+from ..runinfo import (
+    parse_age,
+    problems_in_flight,
+    short_duration,
+    stranded_parents,
+    when,
+    why_waiting,
+)
 
 _CHECK_BATCH = 2000
 
@@ -42,6 +51,7 @@ class Command(BaseCommand):
         listing.add_argument("--status", action="append", choices=WorkflowStatus.values,
                              help="Only runs with this status (repeatable).")
         listing.add_argument("--name", help="Only runs of this workflow.")
+        listing.add_argument("--idempotency-key", help="Only runs started with this key.")
         listing.add_argument("--older-than", help="Only runs created before this age ago (2h).")
         listing.add_argument("--newer-than", help="Only runs created within this age (1d).")
         listing.add_argument("--limit", type=int, default=50, help="At most this many rows.")
@@ -84,6 +94,8 @@ class Command(BaseCommand):
             runs = runs.filter(status__in=options["status"])
         if options["name"]:
             runs = runs.filter(name=options["name"])
+        if options.get("idempotency_key"):
+            runs = runs.filter(idempotency_key=options["idempotency_key"])
         if options["older_than"]:
             runs = runs.filter(created_at__lte=now - parse_age(options["older_than"]))
         if options["newer_than"]:
@@ -117,6 +129,8 @@ class Command(BaseCommand):
         write(f"  why:      {why_waiting(run)}")
         write(f"  created:  {when(run.created_at)}")
         write(f"  updated:  {when(run.updated_at)}")
+        if run.idempotency_key:
+            write(f"  key:      {run.idempotency_key!r} (idempotency key)")
         if run.parent_run_id:
             write(f"  parent:   run {run.parent_run_id}")
         children = list(run.child_runs.order_by("id").values_list("id", "name", "status"))
@@ -124,6 +138,9 @@ class Command(BaseCommand):
             write(f"  child:    run {child_id} ({name}, {status})")
         if run.error:
             write("  error:    " + run.error.strip().splitlines()[-1])
+        for item in run.kept_signals:
+            write(f"  kept:     signal {item.get('name')!r} since {item.get('kept_at')}, "
+                  f"payload {json.dumps(item.get('payload'), sort_keys=True, default=str)}")
         write("Context:")
         write(json.dumps(run.data, indent=2, sort_keys=True, default=str))
         write("History:")
@@ -154,8 +171,15 @@ class Command(BaseCommand):
                 raise CommandError(f"The payload is not valid JSON: {exc}.")
             if not isinstance(payload, dict):
                 raise CommandError("The payload must be a JSON object, e.g. '{\"ok\": true}'.")
-        count = engine.signal(options["name"], payload, run_id=options["run"])
-        self.stdout.write(f"Signal {options['name']!r} resumed {count} run(s).")
+        outcome = engine.signal(options["name"], payload, run_id=options["run"])
+        if outcome.kept:
+            self.stdout.write(f"Run {options['run']} is not waiting for {options['name']!r} yet: "
+                              "the signal is kept for its next wait for it.")
+            return
+        self.stdout.write(f"Signal {options['name']!r} resumed {outcome} run(s).")
+        run = WorkflowRun.objects.filter(pk=options["run"]).first() if options["run"] else None
+        if run is not None and run.is_finished:
+            self.stdout.write(f"Run {run.pk} is {run.status}; no signal can reach it.")
 
     # graph and check ----------------------------------------------------------------------
     def do_graph(self, options: dict[str, Any]) -> None:
@@ -197,8 +221,15 @@ class Command(BaseCommand):
                 target = edge.target.lstrip("?")
                 problems.append(f"workflow {spec.name!r}: step {edge.source!r} leads to "
                                 f"{target!r}, which is not a step of this workflow")
+            self._warn_traps(spec)
         self.stdout.write(f"Checked {len(specs)} registered workflow(s).")
         return problems
+
+    def _warn_traps(self, spec: WorkflowSpec) -> None:
+        """Shapes that run but mislead; a missing on_timeout step is a problem above already."""
+        for finding in lint(spec):
+            if finding.id != "django_ai.W051":
+                self.stderr.write(f"  warning ({finding.id}): {finding}")
 
     def _run_problems(self, names: list[str]) -> list[str]:
         in_flight = WorkflowRun.objects.exclude(status__in=TERMINAL_STATUSES).order_by("pk")
@@ -214,6 +245,7 @@ class Command(BaseCommand):
                 break
             for run in batch:
                 problems += problems_in_flight(run)
+            problems += stranded_parents(batch)
             seen += len(batch)
             last_id = batch[-1].pk
             if total > _CHECK_BATCH:
