@@ -20,7 +20,16 @@ from pathlib import Path
 
 from django.db import connection
 
-from . import bare_celery, engine_direct, engine_workers, floor, growth, plans, populate
+from . import (
+    bare_celery,
+    engine_direct,
+    engine_tasks,
+    engine_workers,
+    floor,
+    growth,
+    plans,
+    populate,
+)
 from .common import log, setup_django, stopwatch, table
 
 
@@ -83,6 +92,23 @@ def summary(f: dict[str, float]) -> None:
     ])
 
 
+def backends_side_by_side(e: dict[str, float]) -> None:
+    """Celery (1 worker, 2 pool processes, Redis) beside Django Tasks (2 db_worker processes,
+    no broker), measured one after the other in this run on empty tables."""
+    both = [("transitions/s (1,000 runs × 10 steps)", "w_transitions", "t_transitions"),
+            ("transitions/s, INLINE_STEP_LIMIT=1", "w_transitions_noinline",
+             "t_transitions_noinline"),
+            ("engine.start calls/s while the workers run", "w_starts", "t_starts")]
+    rows = [[label, f"{e.get(w, 0):,.0f}", f"{e.get(t, 0):,.0f}",
+             ratio(e.get(t, 0), e.get(w, 0))] for label, w, t in both]
+    for label, key in (("signal → resumed step start p50 / p99 (ms)", "sig"),
+                       ("timer lateness, 1 s sleeps, p50 / p99 (ms)", "timer")):
+        rows.append([label, f"{e[f'w_{key}_p50']:.1f} / {e[f'w_{key}_p99']:.1f}",
+                     f"{e[f't_{key}_p50']:.1f} / {e[f't_{key}_p99']:.1f}", ""])
+    table("Delivery backends side by side (empty tables)",
+          ["figure", "celery", "tasks (django-tasks-db)", "tasks / celery"], rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
@@ -102,6 +128,8 @@ def main() -> None:
             level = engine_direct.measure(args.quick)
             if n in (0, len(levels) - 1):
                 level.update(engine_workers.measure(args.quick, variants=n == 0))
+            if n == 0 and engine_tasks.available():
+                level.update(engine_tasks.measure(args.quick, variants=True))
             plan_summary = {label: plans.summary(plans.explain(sql))
                             for label, sql in plans.hot_queries().items()}
             results.append((name, level, plan_summary))
@@ -110,6 +138,8 @@ def main() -> None:
             "figure", results[0][0], results[-1][0]],
             [[label, engine_workers.cell(results[0][1], key),
               engine_workers.cell(results[-1][1], key)] for label, key in engine_workers.ROWS])
+        if engine_tasks.available():
+            backends_side_by_side(results[0][1])
         growth.print_tables(results)
         summary(figures)
         print("\nPlans of the hot queries at the fullest level:")

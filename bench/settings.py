@@ -19,6 +19,21 @@ INSTALLED_APPS = [
     "bench.benchapp",
 ]
 
+# The Django Tasks backend's figures (bench.engine_tasks) need the tasks extra: the database
+# task backend, with the django-tasks backport on Django 5.2.
+try:
+    import django_tasks_db  # noqa: F401
+except ImportError:
+    pass
+else:
+    import django
+
+    if django.VERSION < (6, 0):
+        INSTALLED_APPS.append("django_tasks")
+    INSTALLED_APPS.append("django_tasks_db")
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                         "QUEUES": ["django_ai"]}}
+
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_dai"
 )
@@ -39,6 +54,7 @@ if os.environ.get("BENCH_DB_REUSE", "1") == "1":
 DJANGO_AI = {
     "BACKEND": os.environ.get("BENCH_BACKEND", "bench.collect.CollectingBackend"),
     "INLINE_STEP_LIMIT": int(os.environ.get("BENCH_INLINE_STEP_LIMIT", "8")),
+    "TASKS_QUEUE": "django_ai",
 }
 
 LOGGING = {

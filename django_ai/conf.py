@@ -13,10 +13,20 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 DEFAULTS: dict[str, Any] = {
-    # How step executions are handed off: "immediate" (in-process after commit) or "celery".
+    # How step executions are handed off: "immediate" (in-process after commit), "celery" or
+    # "tasks" (Django's Tasks framework: django.tasks, or the django-tasks backport).
     "BACKEND": "immediate",
-    # Celery queue the package's tasks are sent to (None: the app's default queue).
+    # Celery queue the package's step tasks are sent to (None: the app's default queue).
     "CELERY_QUEUE": None,
+    # Celery queue for the wake tasks and the ready-made tick entry, so timers never wait behind
+    # a step backlog; every worker consumes it as well as its -Q queues (None: CELERY_QUEUE).
+    "CELERY_TIMER_QUEUE": "django_ai_timers",
+    # Django Tasks: the TASKS backend alias and the queue the package's tasks are enqueued on.
+    "TASKS_BACKEND": "default",
+    "TASKS_QUEUE": "default",
+    # Queue for the wake and tick tasks (None: TASKS_QUEUE). They also get a higher priority
+    # where the task backend supports priorities, so they run before a backlog of steps.
+    "TASKS_TIMER_QUEUE": None,
     # Timers due within this many seconds are also sent as countdown tasks for low latency.
     "COUNTDOWN_THRESHOLD_SECONDS": 300,
     # How many steps a worker may run back to back in-process before handing back to the queue.
@@ -34,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ERROR_LENGTH": 8000,
     # REST API: permission classes for reading and advancing runs, and a hook limiting which
     # runs a user may see ("module.function" taking (queryset, request), returning a queryset).
+    # Without a hook, staff see every run and other users only the runs they started.
     "API_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "RUN_VISIBILITY_HOOK": None,
     # Spans and metrics through OpenTelemetry when the "otel" extra is installed; False keeps
@@ -44,6 +55,13 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION": None,
     # Runs deleted per transaction by retention (each takes its history rows with it).
     "RETENTION_BATCH_SIZE": 500,
+    # Run list page size and the most ?page_size= may ask for (REST_FRAMEWORK's PAGE_SIZE and
+    # DEFAULT_PAGINATION_CLASS win when set); the history rows a run's detail carries.
+    "API_PAGE_SIZE": 50,
+    "API_MAX_PAGE_SIZE": 500,
+    "API_DETAIL_HISTORY": 50,
+    # The OpenAPI schema needs the API's permission classes unless this is True.
+    "API_SCHEMA_PUBLIC": False,
     # engine.start(..., idempotency_key=K) after the run of K finished: False returns that
     # finished run (the key is spent for good); True starts a new run under the same key.
     "IDEMPOTENCY_KEY_REUSE": False,

@@ -26,6 +26,19 @@ INSTALLED_APPS = [
     "tests.eventapp",
 ]
 
+# The tasks extra is optional: the backport's app (Django 5.2) and the database task backend.
+try:
+    import django_tasks_db  # noqa: F401
+except ImportError:
+    TASKS_DB_INSTALLED = False
+else:
+    import django
+
+    TASKS_DB_INSTALLED = True
+    if django.VERSION < (6, 0):
+        INSTALLED_APPS.append("django_tasks")
+    INSTALLED_APPS.append("django_tasks_db")
+
 # The StateZero extra is optional: its app (and /statezero/ urls) only where it is installed.
 try:
     import statezero  # noqa: F401

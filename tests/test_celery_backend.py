@@ -53,7 +53,14 @@ def test_short_timer_goes_as_countdown_long_one_stays_in_database(celery_setting
     args, options = send.call_args
     assert args == ((5,),)
     assert 29 < options["countdown"] <= 30
-    assert options["queue"] == "wf"
+    assert options["queue"] == "django_ai_timers"  # never behind a backlog of steps
+
+
+def test_timer_queue_off_sends_wakes_to_the_step_queue(celery_settings):
+    celery_settings.DJANGO_AI = {**CELERY, "CELERY_TIMER_QUEUE": None}
+    with mock.patch.object(tasks.wake_run, "apply_async") as send:
+        CeleryBackend().schedule_wake(5, timezone.now())
+    assert send.call_args.kwargs["queue"] == "wf"
 
 
 def test_past_timer_countdown_is_zero(celery_settings):
@@ -153,6 +160,7 @@ def test_beat_schedule_entry():
     entry = BEAT_SCHEDULE["django-ai-tick"]
     assert entry["task"] == "django_ai.tick"
     assert entry["schedule"] == 5.0
+    assert entry["options"]["queue"] == "django_ai_timers"
     assert beat_schedule(2, queue="wf")["django-ai-tick"]["options"] == {"expires": 2,
                                                                           "queue": "wf"}
     with pytest.raises(ValueError, match="interval"):

@@ -66,11 +66,50 @@ def test_other_scheduler_only_warns(celery_project):
     assert ids(checks_celery.check_celery()) == ["django_ai.W010"]
 
 
-def test_tick_on_wrong_queue(celery_project, settings):
+def test_tick_sharing_the_step_queue_warns(celery_project, settings):
     settings.DJANGO_AI = {"BACKEND": "celery", "CELERY_QUEUE": "workflows"}
-    assert ids(checks_celery.check_celery()) == ["django_ai.W011"]
+    assert checks_celery.check_celery() == []  # the ready entry goes to the timer queue
+    celery_project.conf.beat_schedule = beat_schedule(queue="workflows")
+    [message] = checks_celery.check_celery()
+    assert message.id == "django_ai.W011"
+    assert "backlog" in message.msg and "django_ai_timers" in message.hint
+
+
+def test_tick_on_a_queue_nobody_consumes(celery_project, settings):
+    settings.DJANGO_AI = {"BACKEND": "celery", "CELERY_QUEUE": "workflows",
+                          "CELERY_TIMER_QUEUE": None}
+    [message] = checks_celery.check_celery()
+    assert message.id == "django_ai.W011"
+    assert "'django_ai_timers'" in message.msg and "may never run" in message.msg
     celery_project.conf.beat_schedule = beat_schedule(queue="workflows")
     assert checks_celery.check_celery() == []
+
+
+def test_timer_queue_missing_from_a_closed_queue_list(celery_project):
+    from kombu import Queue
+
+    celery_project.conf.update(task_queues=[Queue("celery")], task_create_missing_queues=False)
+    [message] = checks_celery.check_celery()
+    assert message.id == "django_ai.W014"
+    celery_project.conf.task_queues = [Queue("celery"), Queue("django_ai_timers")]
+    assert checks_celery.check_celery() == []
+
+
+def test_every_worker_consumes_the_timer_queue(settings):
+    from types import SimpleNamespace
+
+    from django_ai.automation.workflows import celery_worker
+
+    settings.DJANGO_AI = {"BACKEND": "celery", "CELERY_QUEUE": "steps"}
+    app = make_app()
+    app.amqp.queues.select(["steps"])  # what -Q steps does
+    celery_worker.add_timer_queue(instance=SimpleNamespace(app=app))
+    assert set(app.amqp.queues.consume_from) == {"steps", "django_ai_timers"}
+    settings.DJANGO_AI = {"BACKEND": "celery", "CELERY_TIMER_QUEUE": None}
+    app = make_app()
+    app.amqp.queues.select(["steps"])
+    celery_worker.add_timer_queue(instance=SimpleNamespace(app=app))
+    assert set(app.amqp.queues.consume_from) == {"steps"}
 
 
 def test_connection_closed_per_task(celery_project, settings, monkeypatch):

@@ -117,7 +117,7 @@ def test_retry_of_a_completed_run_is_refused(tm):
 
 def test_signal_with_json_payload(tm):
     run = engine.start("sample_review")
-    out, _ = run_command("signal", "review_completed", '{"reviewer_name": "Jane"}')
+    out, _ = run_command("signal", "review_completed", '{"reviewer_name": "Jane"}', "--all")
     assert "resumed 1 run(s)" in out
     run.refresh_from_db()
     assert run.status == WorkflowStatus.COMPLETED and run.data["reviewer_name"] == "Jane"
@@ -137,13 +137,13 @@ def test_signal_to_one_run_only(tm):
 ])
 def test_signal_rejects_bad_payload(tm, payload, message):
     with pytest.raises(CommandError, match=message):
-        run_command("signal", "manager_approval", payload)
+        run_command("signal", "manager_approval", payload, "--all")
 
 
 def test_signal_payload_failing_validation_names_the_field(tm):
     engine.start("sample_review")
     with pytest.raises(CommandError, match="approved"):
-        run_command("signal", "review_completed", '{"approved": "perhaps"}')
+        run_command("signal", "review_completed", '{"approved": "perhaps"}', "--all")
 
 
 def test_graph_reads_transitions_from_the_code():

@@ -2,7 +2,9 @@
 
 With no environment variables it runs on SQLite with the in-process "immediate" backend, so
 nothing but Python is needed. Set DATABASE_URL (postgres://...) to use PostgreSQL and REDIS_URL
-(redis://...) to deliver steps through Celery with a Redis broker.
+(redis://...) to deliver steps through Celery with a Redis broker. EXAMPLE_BACKEND=tasks
+delivers them through Django's Tasks framework with the database worker (django-tasks-db): no
+broker, the queue is a table in the same database.
 """
 
 import os
@@ -11,7 +13,10 @@ from urllib.parse import unquote, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "example-only-not-secret")
+# A demo: this fixed, public key (unless SECRET_KEY is set), DEBUG on and a demo superuser.
+# `manage.py rundemo` says so at start-up and serves 127.0.0.1 only unless told otherwise.
+DEMO_SECRET_KEY = "example-only-not-secret"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 DEBUG = os.environ.get("DEBUG", "1") == "1"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 USE_TZ = True
@@ -44,6 +49,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # X-Frame-Options: DENY, so no other site can frame the demo's pages (clickjacking).
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 TEMPLATES = [
@@ -100,14 +107,25 @@ DATABASES = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+EXAMPLE_BACKEND = os.environ.get("EXAMPLE_BACKEND") or ("celery" if REDIS_URL else "immediate")
+if EXAMPLE_BACKEND == "celery":
     # Steps go through Celery: run a worker and beat beside the web server (see README).
     DJANGO_AI = {"BACKEND": "celery"}
-    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_URL = REDIS_URL or "redis://127.0.0.1:6379/0"
     CELERY_TASK_ACKS_LATE = True
     CELERY_WORKER_PREFETCH_MULTIPLIER = 1
     # Workers keep their database connection between tasks: reconnecting costs more than a step.
     CELERY_DB_REUSE_MAX = 1000
+elif EXAMPLE_BACKEND == "tasks":
+    # Steps are Django Tasks in a table of this database: run `manage.py db_worker` and
+    # `manage.py workflows tick --every 1` beside the web server (scripts/example does).
+    import django
+
+    if django.VERSION < (6, 0):
+        INSTALLED_APPS.append("django_tasks")  # the backport of django.tasks
+    INSTALLED_APPS.append("django_tasks_db")
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    DJANGO_AI = {"BACKEND": "tasks"}
 else:
     # Steps run in-process right after the commit that scheduled them; `manage.py rundemo`
     # fires timers (sleeps, timeouts, planned starts) from a background thread.

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rest_framework import serializers
 
 from django_ai.automation.workflows import registry
-from django_ai.automation.workflows.models import WorkflowRun
+from django_ai.automation.workflows.api.permissions import visible_runs
 
 from .models import Notification
 from .starters import play_outside_world
@@ -50,7 +50,7 @@ def _describe(name: str, field: serializers.Field) -> dict[str, Any]:
 @login_required
 @require_GET
 def form(request: HttpRequest, run_id: int) -> JsonResponse:
-    run = get_object_or_404(WorkflowRun, pk=run_id)
+    run = get_object_or_404(visible_runs(request), pk=run_id)
     spec = registry.find(run.name)
     step = spec.step(run.current_step) if spec is not None else None
     if step is None or step.action is None:
@@ -64,7 +64,7 @@ def form(request: HttpRequest, run_id: int) -> JsonResponse:
 @login_required
 @require_POST
 def outside_world(request: HttpRequest, run_id: int) -> JsonResponse:
-    run = get_object_or_404(WorkflowRun, pk=run_id)
+    run = get_object_or_404(visible_runs(request), pk=run_id)
     try:
         message = play_outside_world(run)
     except ValueError as exc:

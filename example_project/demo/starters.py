@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -22,33 +23,41 @@ def _email() -> str:
     return f"{random.choice(_NAMES)}{random.randint(1, 99)}@example.com"
 
 
-def start_onboarding() -> int | None:
-    return engine.start("user_onboarding", email=_email()).pk
+# Each starter records the logged-in user as the run's starter (engine.start's keyword-only
+# started_by): without a RUN_VISIBILITY_HOOK, a non-staff user sees only the runs they started.
 
 
-def _start_order(undeliverable: bool) -> int | None:
+def start_onboarding(user: Any) -> int | None:
+    return engine.start("user_onboarding", started_by=user, email=_email()).pk
+
+
+def _start_order(user: Any, undeliverable: bool) -> int | None:
     order = Order.objects.create(customer_email=_email(), total=random.randint(20, 400),
                                  undeliverable=undeliverable)
-    return engine.start("order_processing", order_id=order.pk,
+    return engine.start("order_processing", started_by=user, order_id=order.pk,
                         customer_email=order.customer_email).pk
 
 
-def start_order() -> int | None:
-    return _start_order(undeliverable=False)
+def start_order(user: Any) -> int | None:
+    return _start_order(user, undeliverable=False)
 
 
-def start_failing_order() -> int | None:
-    return _start_order(undeliverable=True)
+def start_failing_order(user: Any) -> int | None:
+    return _start_order(user, undeliverable=True)
 
 
-def start_expense() -> int | None:
+def start_expense(user: Any) -> int | None:
     purpose = random.choice(["team lunch", "train to Lyon", "conference ticket", "a new monitor"])
-    return engine.start("expense_approval", employee=random.choice(_NAMES).title(),
+    return engine.start("expense_approval", started_by=user,
+                        employee=random.choice(_NAMES).title(),
                         amount=f"€{random.randint(15, 900)}", purpose=purpose).pk
 
 
-def book_appointment() -> int | None:
-    """Book an appointment 61 minutes from now; its reminder run starts in about a minute."""
+def book_appointment(user: Any) -> int | None:
+    """Book an appointment 61 minutes from now; its reminder run starts in about a minute.
+
+    The event workflow starts that run, not a person: it has no starter, so only staff see it.
+    """
     appointment = Appointment.objects.create(
         customer_email=_email(), starts_at=timezone.now() + timedelta(minutes=61))
     run = (WorkflowRun.objects.filter(name="appointment_reminder",
@@ -61,7 +70,7 @@ class Starter:
     workflow: str
     label: str
     description: str
-    start: Callable[[], int | None]
+    start: Callable[[Any], int | None]
 
 
 STARTERS = {

@@ -146,8 +146,66 @@ class PageTests(TestCase):
 
     def test_form_description_lists_choices(self):
         with time_machine():
-            run = engine.start("expense_approval", employee="A", amount="€1", purpose="pens")
+            run = engine.start("expense_approval", started_by=self.user, employee="A",
+                               amount="€1", purpose="pens")
         described = self.client.get(f"/demo-api/runs/{run.pk}/form/").json()
         self.assertEqual(described["action"], "submit_review")
         decision = next(f for f in described["fields"] if f["name"] == "decision")
         self.assertEqual([c["value"] for c in decision["choices"]], ["approve", "reject"])
+
+
+class SafetyTests(TestCase):
+    """The demo is safe to leave running: its pages follow the package's visibility rule,
+    refuse to be framed, and the start-up notice says what is a demo shortcut."""
+
+    def setUp(self):
+        users = get_user_model()
+        self.alice = users.objects.create_user("alice", password="pw")
+        self.bob = users.objects.create_user("bob", password="pw")
+        self.client.force_login(self.alice)
+
+    def test_a_started_run_records_its_starter(self):
+        with time_machine():
+            self.client.post("/start/expense/")
+        self.assertEqual(WorkflowRun.objects.get().started_by, self.alice)
+
+    def test_other_users_runs_are_hidden(self):
+        with time_machine():
+            bobs = engine.start("expense_approval", started_by=self.bob, employee="B",
+                                amount="€2", purpose="ink")
+            mine = engine.start("expense_approval", started_by=self.alice, employee="A",
+                                amount="€1", purpose="pens")
+        home = self.client.get("/")
+        self.assertEqual([run.pk for run in home.context["runs"]], [mine.pk])
+        self.assertEqual(self.client.get(f"/runs/{bobs.pk}/").status_code, 404)
+        self.assertEqual(self.client.get(f"/demo-api/runs/{bobs.pk}/form/").status_code, 404)
+        self.assertEqual(
+            self.client.post(f"/demo-api/runs/{bobs.pk}/outside-world/").status_code, 404)
+        self.assertEqual(self.client.get(f"/runs/{mine.pk}/").status_code, 200)
+
+    def test_staff_see_every_run(self):
+        with time_machine():
+            bobs = engine.start("expense_approval", started_by=self.bob, employee="B",
+                                amount="€2", purpose="ink")
+        self.alice.is_staff = True
+        self.alice.save()
+        self.assertEqual(self.client.get(f"/runs/{bobs.pk}/").status_code, 200)
+
+    def test_pages_refuse_to_be_framed(self):
+        self.assertEqual(self.client.get("/")["X-Frame-Options"], "DENY")
+        self.assertEqual(self.client.get("/login/")["X-Frame-Options"], "DENY")
+
+    def test_start_up_notice_says_it_is_a_demo(self):
+        from django.test import override_settings
+
+        from .management.commands.rundemo import demo_notice
+
+        get_user_model().objects.create_superuser("demo", password="demo")
+        with override_settings(DEBUG=True):
+            text = "\n".join(demo_notice("127.0.0.1:8000"))
+        self.assertIn("DEMO", text)
+        self.assertIn("DEBUG is on", text)
+        self.assertIn("fixed, public demo key", text)
+        self.assertIn("demo / demo is a superuser", text)
+        self.assertIn("serves 127.0.0.1 only", text)
+        self.assertIn("WARNING: it serves 0.0.0.0", "\n".join(demo_notice("0.0.0.0:8000")))

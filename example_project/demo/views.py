@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from django_ai.automation.workflows.models import WorkflowRun
+from django_ai.automation.workflows.api.permissions import visible_runs
 
 from .models import Notification
 from .starters import STARTERS
@@ -31,7 +31,8 @@ def _api_urls() -> dict[str, str]:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    runs = WorkflowRun.objects.filter(parent_run__isnull=True).order_by("-id")[:50]
+    # The package's visibility rule: staff see every run, other users the runs they started.
+    runs = visible_runs(request).filter(parent_run__isnull=True).order_by("-id")[:50]
     return render(request, "demo/home.html", {
         "starters": STARTERS.items(),
         "runs": runs,
@@ -46,7 +47,7 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
     starter = STARTERS.get(key)
     if starter is None:
         raise Http404(f"No demo starter {key!r}.")
-    run_id = starter.start()
+    run_id = starter.start(request.user)
     if run_id is None:
         messages.info(request, f"{starter.label}: the run is planned and appears shortly.")
         return redirect("home")
@@ -55,5 +56,5 @@ def start(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(WorkflowRun, pk=run_id)
+    run = get_object_or_404(visible_runs(request), pk=run_id)
     return render(request, "demo/run.html", {"run": run, "api": _api_urls()})

@@ -13,3 +13,20 @@ def not_a_queryset(queryset, request):
 
 def nothing(queryset, request):
     return queryset.none()
+
+
+def own_or_named(queryset, request):
+    """Builds on the default rule: a user's own runs plus those whose Context names them."""
+    from django_ai.automation.workflows.api.permissions import default_visibility
+
+    named = queryset.filter(data__owner=request.user.username)
+    return default_visibility(queryset, request) | named
+
+
+def started_by_me(queryset, request):
+    """Narrower than the default: staff too see only the runs they started."""
+    return queryset.filter(started_by=request.user)
+
+
+def broken(queryset, request):
+    raise RuntimeError("hook exploded")

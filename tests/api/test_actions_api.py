@@ -13,8 +13,8 @@ def history(run):
     return list(run.step_executions.values_list("step_name", "status"))
 
 
-def test_expense_approval_end_to_end(tm, api):
-    run = engine.start("api_expense_approval")
+def test_expense_approval_end_to_end(tm, api, user):
+    run = engine.start("api_expense_approval", started_by=user)
     display = api.get(f"{API}/runs/{run.pk}/").json()["current_step_display"]
     assert display == {
         "status": "suspended", "current_step": "await_review", "step_type": "action",
@@ -50,8 +50,8 @@ def test_expense_approval_end_to_end(tm, api):
     assert history(run) == [("start_review", "completed"), ("await_review", "completed")]
 
 
-def test_property_onboarding_end_to_end(tm, api):
-    run = engine.start("api_property_onboarding")
+def test_property_onboarding_end_to_end(tm, api, user):
+    run = engine.start("api_property_onboarding", started_by=user)
     detail = api.get(f"{API}/runs/{run.pk}/").json()
     assert detail["current_step_display"]["step_type"] == "action"
     assert detail["current_step_display"]["step_display"]["field_groups"][0]["field_names"] == [
@@ -83,8 +83,8 @@ def test_property_onboarding_end_to_end(tm, api):
         "collect_details", "verify_ownership", "finalize"]
 
 
-def test_guide_property_serializer_display_and_submission(tm, api):
-    run = engine.start("api_property_listing")
+def test_guide_property_serializer_display_and_submission(tm, api, user):
+    run = engine.start("api_property_listing", started_by=user)
     step_display = run.current_step_display["step_display"]
     assert step_display["field_groups"][1] == {
         "display_title": "Contact Details", "display_description": "How guests can reach you",
@@ -112,8 +112,8 @@ def test_unknown_action_is_404(tm, api):
     assert submit(api, "no_such_action", workflow_run_id=1).status_code == 404
 
 
-def test_run_not_at_that_step_is_409_saying_where_it_is(tm, api):
-    run = engine.start("owned_approval")
+def test_run_not_at_that_step_is_409_saying_where_it_is(tm, api, user):
+    run = engine.start("owned_approval", started_by=user)
     response = submit(api, "confirm_owned", workflow_run_id=run.pk, approved=True)
     assert response.status_code == 409
     body = response.json()
@@ -121,8 +121,8 @@ def test_run_not_at_that_step_is_409_saying_where_it_is(tm, api):
     assert "approve" in body["detail"]
 
 
-def test_finished_run_is_409(tm, api):
-    run = engine.start("api_expense_approval")
+def test_finished_run_is_409(tm, api, user):
+    run = engine.start("api_expense_approval", started_by=user)
     ok = submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="a",
                 priority="low")
     assert ok.status_code == 200
@@ -134,15 +134,15 @@ def test_finished_run_is_409(tm, api):
     assert run.data["reviewer_notes"] == "a"
 
 
-def test_action_of_another_workflow_is_409(tm, api):
-    run = engine.start("api_expense_approval")
+def test_action_of_another_workflow_is_409(tm, api, user):
+    run = engine.start("api_expense_approval", started_by=user)
     response = submit(api, "slow_submit", workflow_run_id=run.pk, label="x")
     assert response.status_code == 409
     assert response.json()["current_step"] == "await_review"
 
 
-def test_invalid_fields_are_400_with_serializer_errors(tm, api):
-    run = engine.start("api_expense_approval")
+def test_invalid_fields_are_400_with_serializer_errors(tm, api, user):
+    run = engine.start("api_expense_approval", started_by=user)
     response = submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="x" * 501,
                       priority="urgent")
     assert response.status_code == 400
@@ -160,7 +160,7 @@ def test_missing_run_id_is_400(tm, api):
 
 
 def test_serializer_validate_methods_still_apply(tm, approver):
-    run = engine.start("owned_approval")
+    run = engine.start("owned_approval", started_by=approver)
     response = submit(client_for(approver), "approve_owned", workflow_run_id=run.pk,
                       approved=True, comment="forbidden word")
     assert response.status_code == 400
@@ -177,7 +177,7 @@ def test_anonymous_is_refused(tm):
 
 
 def test_step_receives_request_and_fields_not_run_id(tm, approver):
-    run = engine.start("owned_approval")
+    run = engine.start("owned_approval", started_by=approver)
     response = submit(client_for(approver), "approve_owned", workflow_run_id=run.pk,
                       approved=True, comment="fine")
     assert response.status_code == 200
@@ -193,8 +193,8 @@ def test_step_receives_request_and_fields_not_run_id(tm, approver):
     assert run.completion_display["display_title"] == "Declined"
 
 
-def test_body_validation_error_is_400_and_nothing_is_kept(tm, api):
-    run = engine.start("checked_amount")
+def test_body_validation_error_is_400_and_nothing_is_kept(tm, api, user):
+    run = engine.start("checked_amount", started_by=user)
     response = submit(api, "enter_amount", workflow_run_id=run.pk, amount=-5)
     assert response.status_code == 400
     assert response.json() == {"amount": ["Must not be negative."]}
@@ -202,8 +202,8 @@ def test_body_validation_error_is_400_and_nothing_is_kept(tm, api):
     assert (run.status, run.data, history(run)) == (WorkflowStatus.SUSPENDED, {"amount": 0}, [])
 
 
-def test_body_exception_is_500_and_the_run_still_waits(tm, api):
-    run = engine.start("checked_amount")
+def test_body_exception_is_500_and_the_run_still_waits(tm, api, user):
+    run = engine.start("checked_amount", started_by=user)
     response = submit(api, "enter_amount", workflow_run_id=run.pk, amount=13)
     assert response.status_code == 500
     assert "still waits" in response.json()["detail"]
@@ -213,8 +213,8 @@ def test_body_exception_is_500_and_the_run_still_waits(tm, api):
     assert submit(api, "enter_amount", workflow_run_id=run.pk, amount=7).status_code == 200
 
 
-def test_response_serializer_shapes_the_answer(tm, api):
-    run = engine.start("checked_amount")
+def test_response_serializer_shapes_the_answer(tm, api, user):
+    run = engine.start("checked_amount", started_by=user)
     response = submit(api, "enter_amount", workflow_run_id=run.pk, amount=3)
     assert response.status_code == 200
     assert response.json() == {"workflow_run_id": run.pk, "status": "completed"}
@@ -231,15 +231,15 @@ def test_action_list_describes_fields_and_display(tm, api):
     assert approval_fields == ["workflow_run_id", "approved", "comment"]
 
 
-def test_runs_created_through_the_api_are_plain_runs(tm, api):
-    run = engine.start("api_expense_approval")
+def test_runs_created_through_the_api_are_plain_runs(tm, api, user):
+    run = engine.start("api_expense_approval", started_by=user)
     assert WorkflowRun.objects.get(pk=run.pk).wait_kind == "action"
 
 
-def test_model_serializer_action_and_its_writes_happen_once(tm, api):
+def test_model_serializer_action_and_its_writes_happen_once(tm, api, user):
     from tests.testapp.models import Ledger
 
-    run = engine.start("ledger_note")
+    run = engine.start("ledger_note", started_by=user)
     failed = submit(api, "write_ledger_note", workflow_run_id=run.pk, note="boom")
     assert failed.status_code == 500
     assert not Ledger.objects.exists()  # the body's write rolled back with it
@@ -252,9 +252,9 @@ def test_model_serializer_action_and_its_writes_happen_once(tm, api):
     assert run.data == {"note": "paid"}
 
 
-def test_submission_query_budget(tm, api, django_assert_max_num_queries):
+def test_submission_query_budget(tm, api, django_assert_max_num_queries, user):
     # Read the run, lock it, save it and its history row, read it back (savepoints aside).
-    run = engine.start("api_expense_approval")
+    run = engine.start("api_expense_approval", started_by=user)
     with django_assert_max_num_queries(8) as captured:
         response = submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="a",
                           priority="low")

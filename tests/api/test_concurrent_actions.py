@@ -45,7 +45,7 @@ def test_exactly_one_of_two_simultaneous_submissions_advances(transactional_db, 
     from django.contrib.auth.models import User
 
     user = User.objects.create_user("racer")
-    run = engine.start("slow_action")
+    run = engine.start("slow_action", started_by=user)
     assert run.status == WorkflowStatus.SUSPENDED
 
     answers = _race(run.pk, user, path)

@@ -20,9 +20,9 @@ def workflow_status(request, workflow_id):
 urlpatterns = [*project_urls, path("status/<int:workflow_id>/", workflow_status)]
 
 
-def test_comprehensive_example_through_every_display_state(tm, api, settings):
+def test_comprehensive_example_through_every_display_state(tm, api, settings, user):
     settings.ROOT_URLCONF = __name__
-    run = engine.start("api_comprehensive_workflow")
+    run = engine.start("api_comprehensive_workflow", started_by=user)
 
     form = api.get(f"/status/{run.pk}/").json()
     assert (form["status"], form["step_type"], form["progress"]) == ("suspended", "action", 0.0)
@@ -47,8 +47,8 @@ def test_comprehensive_example_through_every_display_state(tm, api, settings):
     assert done["waiting_display"] == {}
 
 
-def test_progress_combined_with_display_as_the_guide_shows(tm, api):
-    run = engine.start("api_comprehensive_workflow")
+def test_progress_combined_with_display_as_the_guide_shows(tm, api, user):
+    run = engine.start("api_comprehensive_workflow", started_by=user)
     api.post(f"{API}/actions/api_collect_info/", {"workflow_run_id": run.pk, "user_name": "Bo"},
              format="json")
     run.refresh_from_db()

@@ -1,7 +1,6 @@
 """Who may read and advance runs: permission classes, the visibility hook, action permissions."""
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 
 from django_ai.automation.workflows.core import engine
 from django_ai.automation.workflows.models import WorkflowStatus
@@ -13,6 +12,9 @@ HOOK = {"DJANGO_AI": {"BACKEND": "immediate",
 
 def submit(client, action, **data):
     return client.post(f"{API}/actions/{action}/", data, format="json")
+
+
+ALL_RUNS = "django_ai.automation.workflows.api.permissions.all_runs"
 
 
 @pytest.fixture
@@ -28,8 +30,10 @@ def test_reading_runs_needs_authentication(tm):
 
 
 def test_permission_classes_are_configurable(tm, settings):
+    # Opening the API to anonymous users also takes a hook: by default they see no run.
     settings.DJANGO_AI = {"BACKEND": "immediate",
-                          "API_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"]}
+                          "API_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+                          "RUN_VISIBILITY_HOOK": ALL_RUNS}
     run = engine.start("api_expense_approval")
     anonymous = client_for()
     assert anonymous.get(f"{API}/runs/{run.pk}/").status_code == 200
@@ -42,7 +46,7 @@ def test_one_user_cannot_read_another_users_run(tm, hooked, user, other_user):
     alices = engine.start("owned_approval", owner="alice")
     bobs = engine.start("owned_approval", owner="bob")
     alice = client_for(user)
-    assert [r["id"] for r in alice.get(f"{API}/runs/").json()] == [alices.pk]
+    assert [r["id"] for r in alice.get(f"{API}/runs/").json()["results"]] == [alices.pk]
     assert alice.get(f"{API}/runs/{alices.pk}/").status_code == 200
     assert alice.get(f"{API}/runs/{bobs.pk}/").status_code == 404
 
@@ -63,14 +67,18 @@ def test_one_user_cannot_advance_another_users_run(tm, hooked, approver, other_u
 def test_staff_see_every_run_through_the_hook(tm, hooked, staff):
     engine.start("owned_approval", owner="alice")
     engine.start("owned_approval", owner="bob")
-    assert len(client_for(staff).get(f"{API}/runs/").json()) == 2
+    assert client_for(staff).get(f"{API}/runs/").json()["count"] == 2
 
 
-def test_hook_must_return_a_queryset(tm, settings, user):
+def test_hook_must_return_a_queryset(tm, settings, user, caplog):
     settings.DJANGO_AI = {"BACKEND": "immediate",
                           "RUN_VISIBILITY_HOOK": "tests.api.hooks.not_a_queryset"}
-    with pytest.raises(ImproperlyConfigured, match="must return a queryset"):
-        client_for(user).get(f"{API}/runs/")
+    response = client_for(user).get(f"{API}/runs/")
+    # A configuration mistake is logged with its traceback; the user gets a plain 500.
+    assert response.status_code == 500
+    assert "Traceback" not in response.content.decode()
+    assert any("must return a queryset" in str(r.exc_info[1]) for r in caplog.records
+               if r.exc_info)
 
 
 def test_per_action_permissions_refuse_with_403(tm, user):
@@ -94,7 +102,7 @@ def test_hook_may_be_a_callable(tm, settings, user):
     settings.DJANGO_AI = {"BACKEND": "immediate", "RUN_VISIBILITY_HOOK": own_runs}
     mine = engine.start("owned_approval", owner="alice")
     engine.start("owned_approval", owner="bob")
-    assert [r["id"] for r in client_for(user).get(f"{API}/runs/").json()] == [mine.pk]
+    assert [r["id"] for r in client_for(user).get(f"{API}/runs/").json()["results"]] == [mine.pk]
 
 
 def test_staff_operations_respect_the_hook_too(tm, settings, staff):

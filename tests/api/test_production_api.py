@@ -63,10 +63,10 @@ def test_start_arguments_the_context_rejects_are_400(tm, api, served):
     assert not WorkflowRun.objects.exists()
 
 
-def test_filters_by_idempotency_key_in_the_api_and_the_admin(tm, api, db):
-    keyed = engine.start("prod_once", idempotency_key="invoice-9")
-    engine.start("prod_once")
-    rows = api.get(f"{API}/runs/?idempotency_key=invoice-9").json()
+def test_filters_by_idempotency_key_in_the_api_and_the_admin(tm, api, user, db):
+    keyed = engine.start("prod_once", idempotency_key="invoice-9", started_by=user)
+    engine.start("prod_once", started_by=user)
+    rows = api.get(f"{API}/runs/?idempotency_key=invoice-9").json()["results"]
     assert [row["id"] for row in rows] == [keyed.pk]
     admin = Client()
     admin.force_login(User.objects.create_superuser("root", "root@example.com"))

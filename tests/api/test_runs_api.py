@@ -15,23 +15,23 @@ def flaky():
     flows.FLAKY["fixed"] = False
 
 
-def test_list_filters_by_name_and_status(tm, api):
-    waiting = engine.start("api_expense_approval")
-    done = engine.start("api_expense_approval")
+def test_list_filters_by_name_and_status(tm, api, user):
+    waiting = engine.start("api_expense_approval", started_by=user)
+    done = engine.start("api_expense_approval", started_by=user)
     engine.submit_action(done.pk, "await_review", {"reviewer_notes": "x", "priority": "low"})
-    other = engine.start("slow_action")
+    other = engine.start("slow_action", started_by=user)
 
     def ids(query):
         response = api.get(f"{API}/runs/{query}")
         assert response.status_code == 200
-        return [run["id"] for run in response.json()]
+        return [run["id"] for run in response.json()["results"]]
 
     assert ids("") == [other.pk, done.pk, waiting.pk]
     assert ids("?name=api_expense_approval") == [done.pk, waiting.pk]
     assert ids("?status=suspended") == [other.pk, waiting.pk]
     assert ids("?name=api_expense_approval&status=completed") == [done.pk]
     assert ids("?status=completed,suspended") == [other.pk, done.pk, waiting.pk]
-    row = api.get(f"{API}/runs/?name=slow_action").json()[0]
+    row = api.get(f"{API}/runs/?name=slow_action").json()["results"][0]
     assert row["status"] == "suspended" and row["current_step"] == "slow"
     assert "data" not in row and "history" not in row
 
@@ -43,7 +43,7 @@ def test_unknown_status_filter_is_400(tm, api):
 
 
 def test_detail_has_display_progress_and_history(tm, approver):
-    run = engine.start("owned_approval", owner="alice")
+    run = engine.start("owned_approval", started_by=approver, owner="alice")
     client = client_for(approver)
     client.post(f"{API}/actions/approve_owned/", {"workflow_run_id": run.pk, "approved": True},
                 format="json")
@@ -56,9 +56,9 @@ def test_detail_has_display_progress_and_history(tm, approver):
         ("approve", "completed")]
 
 
-def test_display_endpoint_is_current_step_display_in_one_query(
-        tm, api, django_assert_num_queries):
-    run = engine.start("api_expense_approval")
+def test_display_endpoint_is_current_step_display_in_one_query(tm, api, user,
+                                                               django_assert_num_queries):
+    run = engine.start("api_expense_approval", started_by=user)
     with django_assert_num_queries(1):
         response = api.get(f"{API}/runs/{run.pk}/display/")
     assert response.status_code == 200
@@ -67,8 +67,8 @@ def test_display_endpoint_is_current_step_display_in_one_query(
     assert api.get(f"{API}/runs/999999/display/").status_code == 404
 
 
-def test_detail_query_count_does_not_grow_with_history(tm, api, django_assert_num_queries):
-    run = engine.start("api_comprehensive_workflow")
+def test_detail_query_count_does_not_grow_with_history(tm, api, django_assert_num_queries, user):
+    run = engine.start("api_comprehensive_workflow", started_by=user)
     api.post(f"{API}/actions/api_collect_info/", {"workflow_run_id": run.pk, "user_name": "A"},
              format="json")
     with django_assert_num_queries(2):  # the run, then its history
@@ -80,8 +80,8 @@ def test_unknown_run_detail_is_404(tm, api):
 
 
 @pytest.mark.parametrize("operation", ["cancel", "retry", "signal"])
-def test_operations_are_staff_only(tm, api, operation):
-    run = engine.start("api_signal_wait")
+def test_operations_are_staff_only(tm, api, operation, user):
+    run = engine.start("api_signal_wait", started_by=user)
     response = api.post(f"{API}/runs/{run.pk}/{operation}/", {"name": "api_answer"},
                         format="json")
     assert response.status_code == 403
@@ -116,8 +116,8 @@ def test_staff_retry_of_a_failed_run(tm, staff, flaky):
     assert client.post(f"{API}/runs/{run.pk}/retry/").status_code == 409
 
 
-def test_non_staff_see_only_the_first_line_of_an_error(tm, api, flaky):
-    run = engine.start("api_flaky")
+def test_non_staff_see_only_the_first_line_of_an_error(tm, api, flaky, user):
+    run = engine.start("api_flaky", started_by=user)
     detail = api.get(f"{API}/runs/{run.pk}/").json()
     assert detail["error"] == "RuntimeError: service unavailable"
     assert detail["history"][0]["error"] == "RuntimeError: service unavailable"

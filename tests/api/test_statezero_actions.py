@@ -28,8 +28,8 @@ def test_statezero_action_imports_and_works_either_way():
 
 
 @pytest.mark.skipif(HAS_STATEZERO, reason="checks the project without StateZero")
-def test_without_statezero_the_package_serves_the_statezero_urls(tm, api):
-    run = engine.start("api_expense_approval")
+def test_without_statezero_the_package_serves_the_statezero_urls(tm, api, user):
+    run = engine.start("api_expense_approval", started_by=user)
     response = submit(api, "api_submit_review", workflow_run_id=run.pk, reviewer_notes="x",
                       priority="low")
     assert response.status_code == 200
@@ -39,8 +39,8 @@ def test_without_statezero_the_package_serves_the_statezero_urls(tm, api):
 
 
 @needs_statezero
-def test_expense_approval_through_statezero(tm, api):
-    run = engine.start("api_expense_approval")
+def test_expense_approval_through_statezero(tm, api, user):
+    run = engine.start("api_expense_approval", started_by=user)
     response = submit(api, "api_submit_review", workflow_run_id=run.pk,
                       reviewer_notes="Approved", priority="high")
     assert response.status_code == 200, response.json()
@@ -51,8 +51,8 @@ def test_expense_approval_through_statezero(tm, api):
 
 
 @needs_statezero
-def test_property_onboarding_through_statezero(tm, api):
-    run = engine.start("api_property_onboarding")
+def test_property_onboarding_through_statezero(tm, api, user):
+    run = engine.start("api_property_onboarding", started_by=user)
     response = submit(api, "api_property_details", workflow_run_id=run.pk,
                       property_name="Sea View", property_type="house")
     assert response.status_code == 200
@@ -65,7 +65,7 @@ def test_property_onboarding_through_statezero(tm, api):
 
 @needs_statezero
 def test_statezero_errors(tm, api, user):
-    run = engine.start("api_expense_approval")
+    run = engine.start("api_expense_approval", started_by=user)
     unknown = submit(api, "api_submit_review", workflow_run_id=424242, reviewer_notes="x",
                      priority="low")
     assert unknown.status_code == 404
@@ -88,7 +88,7 @@ def test_statezero_errors(tm, api, user):
 
 @needs_statezero
 def test_statezero_per_action_permissions_and_request(tm, user, approver):
-    run = engine.start("owned_approval", owner="alice")
+    run = engine.start("owned_approval", started_by=approver, owner="alice")
     response = submit(client_for(approver), "approve_owned", workflow_run_id=run.pk,
                       approved=True, comment="ok")
     assert response.status_code == 200
@@ -108,7 +108,7 @@ def test_statezero_refuses_users_without_the_action_permission(tm, other_user):
 def test_statezero_visibility_hook(tm, settings, approver, other_user):
     settings.DJANGO_AI = {"BACKEND": "immediate",
                           "RUN_VISIBILITY_HOOK": "tests.api.hooks.own_runs"}
-    bobs = engine.start("owned_approval", owner="bob")
+    bobs = engine.start("owned_approval", started_by=approver, owner="bob")
     response = submit(client_for(approver), "approve_owned", workflow_run_id=bobs.pk,
                       approved=True)
     assert response.status_code == 403
@@ -125,8 +125,8 @@ def test_statezero_action_schema_lists_display_metadata(tm, api):
 
 
 @needs_statezero
-def test_body_errors_through_statezero(tm, api):
-    run = engine.start("checked_amount")
+def test_body_errors_through_statezero(tm, api, user):
+    run = engine.start("checked_amount", started_by=user)
     negative = submit(api, "enter_amount", workflow_run_id=run.pk, amount=-1)
     assert negative.status_code == 400
     assert "amount" in negative.json()["detail"] and "data" not in negative.json()

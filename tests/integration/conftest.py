@@ -67,6 +67,7 @@ def _purge_queue(app: Any) -> None:
         try:
             with app.connection_for_write() as conn:
                 conn.default_channel.queue_delete(QUEUE)
+                conn.default_channel.queue_delete(f"{QUEUE}_timers")
             return
         except Exception:
             time.sleep(0.5)

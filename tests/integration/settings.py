@@ -11,10 +11,14 @@ from tests.settings import *  # noqa: F403
 from tests.settings import DATABASES
 
 QUEUE = os.environ.get("DJANGO_AI_TEST_QUEUE", "django_ai_integration")
+# Wake tasks and the tick on their own queue (every worker adds it to its -Q queues);
+# DJANGO_AI_TEST_TIMER_QUEUE=none puts them back on the step queue, to compare.
+TIMER_QUEUE = None if os.environ.get("DJANGO_AI_TEST_TIMER_QUEUE") == "none" else f"{QUEUE}_timers"
 
 DJANGO_AI = {
     "BACKEND": "celery",
     "CELERY_QUEUE": QUEUE,
+    "CELERY_TIMER_QUEUE": TIMER_QUEUE,
     # Short so a killed worker's run is recovered within the test's patience.
     "RECOVERY_AFTER_SECONDS": int(os.environ.get("DJANGO_AI_TEST_RECOVERY", "3")),
 }
@@ -30,7 +34,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = QUEUE
 CELERY_IMPORTS = ["tests.integration.workflows_integration"]
 CELERY_BEAT_SCHEDULE = beat_schedule(
-    interval=float(os.environ.get("DJANGO_AI_TEST_TICK", "1")), queue=QUEUE
+    interval=float(os.environ.get("DJANGO_AI_TEST_TICK", "1")), queue=TIMER_QUEUE or QUEUE
 )
 
 LOGGING = {

@@ -183,6 +183,33 @@ class SlowFlow:
         return complete()
 
 
+@workflow("it_busy")
+class BusyFlow:
+    """Step work to saturate workers: ``rounds`` steps of ``seconds`` each (the backlog)."""
+
+    class Context(BaseModel):
+        rounds: int = 10
+        seconds: float = 0.5
+        done: int = 0
+
+    @step(start=True)
+    def work(self):
+        return self._round(self.more)
+
+    @step()
+    def more(self):
+        return self._round(self.work)
+
+    def _round(self, following):
+        ctx = get_context()
+        time.sleep(ctx.seconds)
+        ctx.done += 1
+        if ctx.done >= ctx.rounds:
+            record("busy")
+            return complete()
+        return goto(following)
+
+
 # --- Issue 12: early signals and rolling deploys -----------------------------------------
 # A worker started with DJANGO_AI_TEST_OLD_CODE=1 runs "the previous release": it lacks the
 # step ``it_rolling.added`` and the whole workflow ``it_added_flow``.

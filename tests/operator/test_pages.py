@@ -110,6 +110,8 @@ def test_timeline_api_has_run_detail_permissions(client, order_run):
     url = reverse("django_ai_workflows:run-timeline", args=[order_run.pk])
     assert client.get(url).status_code in (401, 403)
     client.force_login(User.objects.create_user("viewer"))
+    assert client.get(url).status_code == 404  # another user's run, as for its detail
+    client.force_login(User.objects.create_user("operator", is_staff=True))
     response = client.get(url)
     assert response.status_code == 200
     body = response.json()
@@ -117,3 +119,14 @@ def test_timeline_api_has_run_detail_permissions(client, order_run):
     assert body["rows"][1]["segments"][1]["kind"] == "retry"
     missing = reverse("django_ai_workflows:run-timeline", args=[WorkflowRun.objects.count() + 99])
     assert client.get(missing).status_code == 404
+
+
+def test_timeline_api_serves_a_users_own_run(client, tm):
+    from django_ai.automation.workflows.core import engine
+
+    owner = User.objects.create_user("owner")
+    run = engine.start("ops_order", order_id=5, validate_failures=0, started_by=owner)
+    client.force_login(owner)
+    response = client.get(reverse("django_ai_workflows:run-timeline", args=[run.pk]))
+    assert response.status_code == 200
+    assert response.json()["run"]["id"] == run.pk

@@ -109,7 +109,7 @@ def test_a_bad_retention_setting_is_a_system_check_error():
 
     with override_settings(DJANGO_AI={"RETENTION": "a month"}):
         errors = check_retention()
-    assert [error.id for error in errors] == ["django_ai.E060"]
+    assert [error.id for error in errors] == ["django_ai.E070"]
     assert "not an age" in errors[0].msg
     with override_settings(DJANGO_AI={"RETENTION": "30d"}):
         assert check_retention() == []

@@ -13,9 +13,13 @@ class WorkflowsConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from ...conf import ai_settings
-        from . import checks, checks_celery, telemetry  # noqa: F401  (registers the system checks)
+        from . import checks, checks_celery, checks_safety, checks_tasks, telemetry  # noqa: F401  (system checks)
 
         telemetry.configure(bool(ai_settings()["OPENTELEMETRY"]))
+        if checks_celery.selected() and checks_celery.celery_installed():
+            from . import celery_worker
+
+            celery_worker.connect()
 
         # Import every installed app's workflows.py so decorated classes register themselves.
         autodiscover_modules("workflows")

@@ -30,12 +30,12 @@ def check_retention(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     except (ValueError, TypeError) as exc:
         return [Error(f"DJANGO_AI['RETENTION']: {exc}",
                       hint='Use a timedelta, a number of seconds, or an age such as "30d".',
-                      id="django_ai.E060")]
+                      id="django_ai.E070")]
     except Exception:  # unknown keys: E001 reports those
         return []
     if value is not None and value.total_seconds() <= 0:
         return [Error("DJANGO_AI['RETENTION'] must be positive.", hint='For example "30d".',
-                      id="django_ai.E060")]
+                      id="django_ai.E070")]
     return []
 #: Keyword-only options of ``engine.start``: never passed on to the Context.
 RESERVED_START_OPTIONS = ("idempotency_key", "started_by")

@@ -39,7 +39,7 @@ def find_celery_app() -> Any:
     return None
 
 
-def _selected() -> bool:
+def selected() -> bool:
     try:
         return ai_settings()["BACKEND"] in CELERY_BACKENDS
     except ValueError:
@@ -48,7 +48,7 @@ def _selected() -> bool:
 
 @register()
 def check_celery(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    if not _selected():
+    if not selected():
         return []
     if not celery_installed():
         return [Error(
@@ -87,22 +87,45 @@ def _schedule_messages(app: Any) -> list[CheckMessage]:
 
 
 def _queue_messages(app: Any) -> list[CheckMessage]:
-    queue = ai_settings()["CELERY_QUEUE"]
-    if not queue:
-        return []
+    """The tick entry must go to the timer queue, which every worker consumes (celery_worker)."""
+    step_queue = ai_settings()["CELERY_QUEUE"] or app.conf.task_default_queue
+    timer_queue = ai_settings()["CELERY_TIMER_QUEUE"]
+    expected = timer_queue or step_queue
     messages = []
     for entry in _tick_entries(app):
         sent_to = (entry.get("options") or {}).get("queue") or app.conf.task_default_queue
-        if sent_to != queue:
-            messages.append(Warning(
-                f"The {TICK_TASK!r} beat entry goes to queue {sent_to!r}, but "
-                f'DJANGO_AI["CELERY_QUEUE"] is {queue!r}: a worker consuming only {queue!r} '
-                "never runs it.",
-                hint=f"Use beat_schedule(queue={queue!r}) from "
-                     "django_ai.automation.workflows.celery_schedule.",
-                id="django_ai.W011",
-            ))
-    return messages
+        if sent_to == expected:
+            continue
+        if sent_to == step_queue:
+            problem = ("shares the step queue: under a backlog of steps the tick waits (and "
+                       "expires) behind them, so timers fire late and lost deliveries stay lost.")
+        else:
+            problem = f"no worker is known to consume {sent_to!r}, so it may never run."
+        messages.append(Warning(
+            f"The {TICK_TASK!r} beat entry goes to queue {sent_to!r}: it {problem}",
+            hint=f"Use BEAT_SCHEDULE or beat_schedule(queue={expected!r}) from "
+                 "django_ai.automation.workflows.celery_schedule.",
+            id="django_ai.W011",
+        ))
+    return [*messages, *_timer_consumer_messages(app, timer_queue)]
+
+
+def _timer_consumer_messages(app: Any, timer_queue: str | None) -> list[CheckMessage]:
+    """Workers add the timer queue at start-up; they cannot when the queue list is closed."""
+    declared = app.conf.task_queues
+    if not timer_queue or declared is None or app.conf.task_create_missing_queues:
+        return []
+    names = {getattr(queue, "name", queue) for queue in declared}
+    if timer_queue in names:
+        return []
+    return [Warning(
+        f'DJANGO_AI["CELERY_TIMER_QUEUE"] is {timer_queue!r}, but task_queues does not declare '
+        "it and task_create_missing_queues is off: no worker consumes it, so wake tasks and "
+        "the tick would never run.",
+        hint=f"Add Queue({timer_queue!r}) to task_queues, or set CELERY_TIMER_QUEUE to None "
+             "to send them to the step queue.",
+        id="django_ai.W014",
+    )]
 
 
 def _tuning_messages(app: Any) -> list[CheckMessage]:
@@ -132,4 +155,4 @@ def _tuning_messages(app: Any) -> list[CheckMessage]:
     return messages
 
 
-__all__ = ["check_celery", "find_celery_app"]
+__all__ = ["check_celery", "find_celery_app", "selected"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from .deletion import protect_waiting_parent
@@ -95,6 +96,11 @@ class WorkflowRun(models.Model):
     entity_id = models.CharField(max_length=64, blank=True, default="")
     # The event occurrence that planned this run, when an event workflow started it.
     trigger_event_id = models.BigIntegerField(null=True, blank=True)
+    # Who started the run (engine.start(..., started_by=user)); children inherit it. Without a
+    # RUN_VISIBILITY_HOOK, non-staff users see and advance only the runs they started.
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   db_index=False)
     # engine.start(..., idempotency_key=...): unique per workflow name (see Meta); "" = none.
     # New columns have database defaults: during a rolling deploy, processes still on the
     # previous release insert runs without them.
@@ -154,6 +160,9 @@ class WorkflowRun(models.Model):
             # once, by the finishing UPDATE, which already changes the indexed status.
             models.Index(fields=["finished_at"], name="dai_run_finished_idx",
                          condition=models.Q(finished_at__isnull=False)),
+            # A user's own runs, newest first (the run list for non-staff users).
+            models.Index(fields=["started_by", "id"], name="dai_run_started_by_idx",
+                         condition=models.Q(started_by__isnull=False)),
             # Finding the run of a key, finished or not (starts, ?idempotency_key= filters).
             models.Index(fields=["idempotency_key", "name"], name="dai_run_idem_key_idx",
                          condition=~models.Q(idempotency_key="")),

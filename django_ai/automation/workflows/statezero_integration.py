@@ -9,6 +9,7 @@ code. Without StateZero installed :func:`register_action` does nothing.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ except ImportError:
     action_registry = None
 
 AVAILABLE = action_registry is not None
+logger = logging.getLogger("django_ai.workflows")
 
 
 class ActionTarget:
@@ -67,6 +69,26 @@ def _problem(problem: Any) -> Exception:
     return error
 
 
+def _unexpected(exc: Exception, request: Any, action_name: str) -> Exception:
+    """A bug (a failing hook, say): logged, and answered without its text, as our own API does.
+
+    StateZero would show the exception's message with DEBUG on; only staff may see it then.
+    """
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.http import Http404
+    from rest_framework.exceptions import APIException
+
+    from .api.submission import shows_tracebacks
+
+    expected = (APIException, sz_exceptions.StateZeroError, PermissionDenied, ValidationError,
+                Http404)
+    if isinstance(exc, expected) or shows_tracebacks(request):
+        return exc
+    logger.error("Unexpected error in workflow action %r", action_name, exc_info=exc)
+    return sz_exceptions.StateZeroError(
+        "The server could not handle this request; the error was logged.", status_code=500)
+
+
 def _handler(action_name: str) -> Callable[..., Any]:
     def submit_workflow_action(request: Any = None, **validated: Any) -> dict[str, Any]:
         from .api.submission import ActionProblem, submit
@@ -75,6 +97,11 @@ def _handler(action_name: str) -> Callable[..., Any]:
             return submit(action_name, validated, request, ActionTarget(action_name))
         except ActionProblem as problem:
             raise _problem(problem)
+        except Exception as exc:
+            error = _unexpected(exc, request, action_name)
+            if error is exc:
+                raise
+            raise error from None
 
     submit_workflow_action.__name__ = f"{action_name}_workflow_action"
     submit_workflow_action._django_ai_action = action_name  # type: ignore[attr-defined]

@@ -11,22 +11,19 @@ killed mid-body has rolled back with its connection, so running it again is safe
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Any
 
 from celery import shared_task
 from django.db import DatabaseError, close_old_connections, connection
 
-from ...conf import ai_settings
+from . import chaining as _chaining
 from .backends.celery import publish
 from .clock import now
 from .engine import engine, tries
 from .models import WorkflowRun, WorkflowStatus
 
 logger = logging.getLogger("django_ai.workflows")
-
-Delivery = tuple[int, str, int]
 
 TASK_OPTIONS: dict[str, Any] = {
     "acks_late": True,
@@ -38,58 +35,15 @@ TASK_OPTIONS: dict[str, Any] = {
 EARLY_WAKE_SLACK_SECONDS = 1.0
 
 
-class InlineChain(threading.local):
-    """Lets a worker keep the next automated step for itself instead of a broker round trip.
+def _requeue(run_id: int, step: str, seq: int) -> None:
+    publish_step(run_id, step, seq)
 
-    While a step task runs, the first delivery its commits produce is held here (further ones,
-    such as a signal fanning out, go to the broker so other workers share them). Each held step
-    runs in its own transaction, exactly as if it had come from the queue; after
-    ``INLINE_STEP_LIMIT`` steps the rest goes back to the broker so one run cannot hog a worker.
-    """
+
+class InlineChain(_chaining.InlineChain):
+    """The worker's in-process chain (see ``chaining``); leftovers go back to the broker."""
 
     def __init__(self) -> None:
-        self.active = False
-        self.pending: Delivery | None = None
-
-    def offer(self, run_id: int, step: str, seq: int) -> bool:
-        """Keep the delivery for this worker; False when the caller must publish it."""
-        if not self.active or self.pending is not None:
-            return False
-        self.pending = (run_id, step, seq)
-        return True
-
-    def take(self) -> Delivery | None:
-        item, self.pending = self.pending, None
-        return item
-
-    def run(self, action: Any, *args: Any) -> Any:
-        """Call ``action(*args)`` and then the steps it hands on, up to the limit."""
-        if self.active:  # nested (eager mode): behave like a plain call
-            return action(*args)
-        budget = int(ai_settings()["INLINE_STEP_LIMIT"])
-        self.active = budget > 1
-        try:
-            result = action(*args)
-            for _ in range(budget - 1):
-                item = self.take()
-                if item is None:
-                    break
-                self._run_held(item)
-            return result
-        finally:
-            self.active = False
-            leftover = self.take()
-            if leftover is not None:
-                publish_step(*leftover)
-
-    def _run_held(self, item: Delivery) -> None:
-        try:
-            engine.execute(*item)
-        except Exception:
-            # Infrastructure failure (the step's own errors are recorded by the engine):
-            # give the delivery back to the broker rather than fail the task it rode on.
-            logger.exception("Inline step %r of run %s failed; re-queueing it", item[1], item[0])
-            publish_step(*item)
+        super().__init__(_requeue)
 
 
 chaining = InlineChain()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rest_framework.permissions import AllowAny
 from rest_framework.schemas.inspectors import DefaultSchema
 
 try:
@@ -76,6 +77,15 @@ def schema_view() -> Any:
     class WorkflowsSchemaView(SpectacularAPIView):
         urlconf = "django_ai.automation.workflows.api.urls"
         schema = None  # the schema endpoint does not describe itself
+
+        def get_permissions(self) -> list[Any]:
+            """The API's own permission classes, unless ``API_SCHEMA_PUBLIC`` opens it."""
+            from ....conf import ai_settings
+            from .permissions import api_permissions
+
+            if ai_settings()["API_SCHEMA_PUBLIC"]:
+                return [AllowAny()]
+            return api_permissions()
 
         def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
             base = request.path[: -len("schema/")] if request.path.endswith("schema/") else "/"

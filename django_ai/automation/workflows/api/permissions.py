@@ -35,12 +35,40 @@ def staff_permissions() -> list[BasePermission]:
     return [*api_permissions(), IsAdminUser()]
 
 
+def default_visibility(queryset: QuerySet, request: Any) -> QuerySet:
+    """The rule without a hook: staff see every run, other users the runs they started.
+
+    Anonymous users see none. A ``RUN_VISIBILITY_HOOK`` replaces this rule; a hook that only
+    adds to it (or narrows it) can call this function and combine its result.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return queryset.none()
+    if user.is_staff:
+        return queryset
+    return queryset.filter(started_by=user)
+
+
+def all_runs(queryset: QuerySet, request: Any) -> QuerySet:
+    """A ready-made hook: every run to every user the permission classes let in.
+
+    Setting ``RUN_VISIBILITY_HOOK`` to
+    ``"django_ai.automation.workflows.api.permissions.all_runs"`` restores the first release's
+    behaviour; use it only where every user may see and advance every run.
+    """
+    return queryset
+
+
 def visible_runs(request: Any, queryset: QuerySet | None = None) -> QuerySet:
-    """The runs ``request``'s user may see and advance, after ``RUN_VISIBILITY_HOOK``."""
+    """The runs ``request``'s user may see and advance: ``RUN_VISIBILITY_HOOK`` or the default.
+
+    When the user may see all of ``queryset``, the same queryset object comes back, so callers
+    can skip a filter (``visible is runs``).
+    """
     runs = WorkflowRun.objects.all() if queryset is None else queryset
     hook = ai_settings()["RUN_VISIBILITY_HOOK"]
     if not hook:
-        return runs
+        return default_visibility(runs, request)
     limited = _load(hook, "RUN_VISIBILITY_HOOK")(runs, request)
     if not isinstance(limited, QuerySet):
         raise ImproperlyConfigured(

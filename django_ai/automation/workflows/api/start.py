@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,9 +22,11 @@ from .. import registry
 from ..engine import engine
 from ..errors import ContextError, WorkflowError
 from ..models import WorkflowRun
+from .failures import exception_handler
 from .openapi import document, header_parameters, view_schema
 from .permissions import _load, api_permissions, deny, visible_runs
 from .serializers import RunDetailSerializer
+from .strict_json import StrictJSONParser
 
 KEY_HEADER = "Idempotency-Key"
 
@@ -54,6 +57,11 @@ class StartView(APIView):
     """
 
     schema = view_schema()
+    # As the other endpoints: JSON the database cannot store is a 400, no traceback in a 500.
+    parser_classes = [StrictJSONParser, FormParser, MultiPartParser]
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
 
     def check_permissions(self, request: Request) -> None:
         for permission in start_permissions(self.kwargs["name"]):
@@ -73,7 +81,8 @@ class StartView(APIView):
                                                         "JSON object."]})
         key = request.headers.get(KEY_HEADER) or None
         try:
-            run = engine.start(name, idempotency_key=key, **request.data)
+            run = engine.start(name, idempotency_key=key, started_by=request.user,
+                               **request.data)
         except PydanticValidationError as exc:
             raise ValidationError(_field_errors(exc))
         except ContextError as exc:  # the engine names the workflow; the fields are kept apart

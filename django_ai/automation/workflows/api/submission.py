@@ -63,7 +63,14 @@ def _step_kwargs(step: StepSpec, values: dict[str, Any], request: Any) -> dict[s
     return kwargs
 
 
-def _failure(action_name: str, run_id: int, exc: ActionFailedError) -> ActionProblem:
+def shows_tracebacks(request: Any) -> bool:
+    """Error details go to staff on a DEBUG server only; never to other users."""
+    user = getattr(request, "user", None)
+    return bool(settings.DEBUG and user is not None and user.is_authenticated and user.is_staff)
+
+
+def _failure(action_name: str, run_id: int, exc: ActionFailedError,
+             request: Any) -> ActionProblem:
     """A body that raised: its own validation errors become a 400, anything else a 500."""
     cause: BaseException | None = exc
     while cause is not None:
@@ -75,18 +82,15 @@ def _failure(action_name: str, run_id: int, exc: ActionFailedError) -> ActionPro
     logger.error("Action %r on run %s failed: %s", action_name, run_id, exc)
     detail = (f"Action {action_name!r} failed on run {run_id}; nothing was kept and the run "
               "still waits at the step.")
-    return ActionProblem(500, f"{detail}\n{exc}" if settings.DEBUG else detail)
+    return ActionProblem(500, f"{detail}\n{exc}" if shows_tracebacks(request) else detail)
 
 
 def _resolve(action_name: str, run_id: int, request: Any) -> tuple[WorkflowRun, StepSpec]:
-    run = WorkflowRun.objects.filter(pk=run_id).first()
-    if run is None:
+    run = visible_runs(request, WorkflowRun.objects.all()).filter(pk=run_id).first()
+    if run is None:  # a second query only on this path: hidden (403) or unknown (404)?
+        if WorkflowRun.objects.filter(pk=run_id).exists():
+            raise ActionProblem(403, f"You may not advance workflow run {run_id}.")
         raise ActionProblem(404, f"No workflow run with id {run_id}.")
-    runs = WorkflowRun.objects.all()
-    visible = visible_runs(request, runs)
-    # Without a visibility hook every run is visible: skip the extra query.
-    if visible is not runs and not visible.filter(pk=run_id).exists():
-        raise ActionProblem(403, f"You may not advance workflow run {run_id}.")
     spec = registry.find(run.name)
     step = find_action_step(spec, action_name) if spec is not None else None
     if step is None:
@@ -109,7 +113,7 @@ def submit(action_name: str, validated: dict[str, Any], request: Any, view: Any)
         run.refresh_from_db()
         raise _conflict(run, str(exc))
     except ActionFailedError as exc:
-        raise _failure(action_name, run_id, exc)
+        raise _failure(action_name, run_id, exc, request)
     return run_outcome(run)
 
 

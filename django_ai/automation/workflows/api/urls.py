@@ -15,6 +15,7 @@ urlpatterns = [
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run-detail"),
     path("runs/<int:pk>/display/", views.RunDisplayView.as_view(), name="run-display"),
     path("runs/<int:pk>/timeline/", timeline.RunTimelineView.as_view(), name="run-timeline"),
+    path("runs/<int:pk>/history/", views.RunHistoryView.as_view(), name="run-history"),
     path("runs/<int:pk>/cancel/", views.RunCancelView.as_view(), name="run-cancel"),
     path("runs/<int:pk>/retry/", views.RunRetryView.as_view(), name="run-retry"),
     path("runs/<int:pk>/signal/", views.RunSignalView.as_view(), name="run-signal"),

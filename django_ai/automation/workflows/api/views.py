@@ -7,16 +7,19 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..action_checks import action_steps, find_action
 from ..engine import engine
-from ..errors import RunStateError, SignalPayloadError
-from ..models import WorkflowRun, WorkflowStatus
+from ..errors import SignalPayloadError, WorkflowError
+from ..models import StepExecution, WorkflowRun, WorkflowStatus
+from .failures import exception_handler
 from .inputs import input_serializer
 from .openapi import document, view_schema
+from .pagination import HistoryPagination, run_pagination_class
 from .permissions import api_permissions, check_action_access, staff_permissions, visible_runs
 from .serializers import (
     BroadcastSignalSerializer,
@@ -24,22 +27,34 @@ from .serializers import (
     RunDetailSerializer,
     RunSerializer,
     SignalSerializer,
+    StepExecutionSerializer,
 )
+from .strict_json import StrictJSONParser
 from .submission import ActionProblem, shape_response, submit
 
 
 class _ApiView:
     schema = view_schema()
+    # JSON the database cannot store (1e999, NUL, deep nesting) is a 400 before any engine call.
+    parser_classes = [StrictJSONParser, FormParser, MultiPartParser]
 
     def get_permissions(self) -> list[Any]:
         return api_permissions()
 
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
 
 class RunListView(_ApiView, generics.ListAPIView):
-    """Runs the user may see, newest first; filter with ``?name=``, ``?idempotency_key=`` and
-    ``?status=`` (a status or a comma-separated list)."""
+    """Runs the user may see, newest first, a page at a time (``?page=``, ``?page_size=``);
+    filter with ``?name=``, ``?idempotency_key=`` and ``?status=`` (a status or a
+    comma-separated list)."""
 
     serializer_class = RunSerializer
+
+    @property
+    def pagination_class(self) -> Any:
+        return run_pagination_class()
 
     def get_queryset(self) -> QuerySet:
         runs = visible_runs(self.request, WorkflowRun.objects.all())
@@ -57,12 +72,25 @@ class RunListView(_ApiView, generics.ListAPIView):
 
 
 class RunDetailView(_ApiView, generics.RetrieveAPIView):
-    """One run with ``current_step_display``, progress, Context and step history."""
+    """One run with ``current_step_display``, progress, Context and its latest history
+    (``history_url`` has the rest)."""
 
     serializer_class = RunDetailSerializer
 
     def get_queryset(self) -> QuerySet:
-        return visible_runs(self.request).prefetch_related("step_executions")
+        return visible_runs(self.request)
+
+
+class RunHistoryView(_ApiView, generics.ListAPIView):
+    """A run's step history, oldest first, a page at a time (``?page=``, ``?page_size=``)."""
+
+    serializer_class = StepExecutionSerializer
+    pagination_class = HistoryPagination
+
+    def get_queryset(self) -> QuerySet:
+        visible = visible_runs(self.request)
+        run = generics.get_object_or_404(visible, pk=self.kwargs["pk"])
+        return StepExecution.objects.filter(run=run).order_by("id")
 
 
 class RunDisplayView(_ApiView, generics.GenericAPIView):
@@ -110,7 +138,7 @@ class RunCancelView(_StaffRunOperation):
         inputs.is_valid(raise_exception=True)
         try:
             cancelled = engine.cancel(run.pk, inputs.validated_data.get("reason") or None)
-        except RunStateError as exc:
+        except WorkflowError as exc:
             return self._conflict(run, str(exc))
         if not cancelled:
             return self._conflict(run, f"Run {run.pk} had already finished ({run.status}).")
@@ -118,14 +146,18 @@ class RunCancelView(_StaffRunOperation):
 
 
 class RunRetryView(_StaffRunOperation):
-    """Run a failed or stuck run's current step again. Staff only."""
+    """Retry a failed run (or one waiting out a retry backoff) now. Staff only.
 
-    @document(request=None, responses=RunDetailSerializer)
+    409 with the run's status when the engine refuses: another state, a subworkflow whose
+    parent is active, or a workflow or step this process no longer has.
+    """
+
+    @document(request=None, responses={200: RunDetailSerializer, 409: None})
     def post(self, request: Request, pk: int) -> Response:
         run = self.get_object()
         try:
             engine.retry_current_step(run.pk)
-        except RunStateError as exc:
+        except WorkflowError as exc:  # RunStateError, or UnknownWorkflowError after a deploy
             return self._conflict(run, str(exc))
         return self._answer(run)
 
@@ -156,10 +188,15 @@ class RunSignalView(_StaffRunOperation):
 
 
 class SignalBroadcastView(_ApiView, APIView):
-    """Send signal ``name`` to every run waiting for it. Staff only."""
+    """Send signal ``name`` to every run waiting for it that the user may see. Staff only."""
 
     def get_permissions(self) -> list[Any]:
         return staff_permissions()
+
+    def _within(self) -> QuerySet | None:
+        runs = WorkflowRun.objects.all()
+        visible = visible_runs(self.request, runs)
+        return None if visible is runs else visible
 
     @document(request=BroadcastSignalSerializer,
               responses={200: {"type": "object", "properties": {"resumed": {"type": "integer"}}}})
@@ -167,7 +204,7 @@ class SignalBroadcastView(_ApiView, APIView):
         inputs = BroadcastSignalSerializer(data=request.data)
         inputs.is_valid(raise_exception=True)
         try:
-            resumed = engine.signal(name, inputs.validated_data["payload"])
+            resumed = engine.signal(name, inputs.validated_data["payload"], within=self._within())
         except SignalPayloadError as exc:
             raise ValidationError({"payload": [str(exc)]})
         return Response({"resumed": resumed})

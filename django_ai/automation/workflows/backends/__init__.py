@@ -15,6 +15,7 @@ from .base import Backend
 _ALIASES = {
     "immediate": "django_ai.automation.workflows.backends.immediate.ImmediateBackend",
     "celery": "django_ai.automation.workflows.backends.celery.CeleryBackend",
+    "tasks": "django_ai.automation.workflows.backends.tasks.TasksBackend",
 }
 _override: Backend | None = None
 

@@ -33,9 +33,15 @@ class CeleryNotInstalled(ImportError):
         )
 
 
-def publish(task: Any, args: tuple[Any, ...], **options: Any) -> None:
-    """Send ``task`` to the configured queue; log (do not raise) when the broker refuses it."""
-    queue = ai_settings()["CELERY_QUEUE"]
+def timer_queue() -> str | None:
+    """The queue of wake and tick tasks: their own, so a step backlog cannot delay them."""
+    return ai_settings()["CELERY_TIMER_QUEUE"] or ai_settings()["CELERY_QUEUE"]
+
+
+def publish(task: Any, args: tuple[Any, ...], queue: str | None = None, **options: Any) -> None:
+    """Send ``task`` to ``queue`` (default: the step queue); log (do not raise) when the broker
+    refuses it."""
+    queue = queue or ai_settings()["CELERY_QUEUE"]
     if queue:
         options["queue"] = queue
     try:
@@ -72,4 +78,4 @@ class CeleryBackend(Backend):
         delay = (at - now()).total_seconds()
         if delay > float(ai_settings()["COUNTDOWN_THRESHOLD_SECONDS"]):
             return
-        publish(tasks.wake_run, (run_id,), countdown=max(delay, 0.0))
+        publish(tasks.wake_run, (run_id,), queue=timer_queue(), countdown=max(delay, 0.0))

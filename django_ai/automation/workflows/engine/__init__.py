@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from .. import registry
 from ..backends import get_backend
 from ..models import WorkflowRun
 from ..observe.retention import run_periodic
 from ..txn import in_user_atomic
-from . import idempotency, operations, timers, waking
+from . import idempotency, operations, starting, timers, waking
 from .asynchronous import AsyncEngineMethods
 from .execution import execute_step
 from .kept import SignalOutcome
@@ -35,33 +36,42 @@ class Engine(AsyncEngineMethods):
     """
 
     def start(self, workflow: Any, /, *, idempotency_key: str | None = None,
-              **kwargs: Any) -> WorkflowRun:
+              started_by: Any = None, **kwargs: Any) -> WorkflowRun:
         """Start ``workflow`` (its name or class); ``kwargs`` go to ``create_context``.
 
-        ``idempotency_key`` (keyword-only, never passed to the Context): at most one run per
-        workflow and key; a repeated start returns that run (``run.is_duplicate_start``).
+        Keyword-only options, never passed to the Context (their names are reserved, see
+        ``checks.RESERVED_START_OPTIONS``):
+
+        - ``idempotency_key``: at most one run per workflow and key; a repeated start returns
+          that run (``run.is_duplicate_start``).
+        - ``started_by``: the user who starts the run, e.g. ``request.user``; an anonymous
+          user counts as none. Without a ``RUN_VISIBILITY_HOOK``, non-staff users see and
+          advance only the runs they started.
         Safe inside the caller's transaction: nothing runs until it commits.
         """
         spec = registry.get(workflow)
         if idempotency_key is not None:
             idempotency_key = idempotency.check_key(spec.name, idempotency_key)
         context = spec.build_context(**kwargs)
+        user = starting.starting_user(started_by)
         if idempotency_key is None:
             with transaction.atomic():
-                run = new_run(spec, context)
+                run = new_run(spec, context, started_by=user)
         else:  # its own transaction, or a savepoint inside the caller's
-            run = idempotency.start_once(spec, context, idempotency_key)
+            run = idempotency.start_once(spec, context, idempotency_key, started_by=user)
         _settle(run)
         return run
 
     def signal(self, name: str, payload: dict[str, Any] | None = None, *,
-               run_id: int | None = None) -> SignalOutcome:
+               run_id: int | None = None,
+               within: QuerySet[WorkflowRun] | None = None) -> SignalOutcome:
         """Resume every run waiting for signal ``name`` (or just ``run_id``); returns the count.
 
         With ``run_id``, a run that is active but not yet waiting for ``name`` keeps the signal
         for its next ``wait.for_signal(name)``: the result is then 0 with ``.kept == 1``.
+        ``within`` limits a broadcast to those runs (e.g. the runs a user may see).
         """
-        resumed = waking.signal_runs(name, payload, run_id)
+        resumed = waking.signal_runs(name, payload, run_id, within=within)
         _settle()
         return resumed
 
@@ -103,3 +113,5 @@ class Engine(AsyncEngineMethods):
 
 
 engine = Engine()
+
+__all__ = ["Engine", "engine"]

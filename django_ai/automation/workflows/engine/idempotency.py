@@ -50,7 +50,8 @@ class _KeySpent(Exception):
         self.run = run
 
 
-def start_once(spec: WorkflowSpec, context: BaseModel, key: str) -> WorkflowRun:
+def start_once(spec: WorkflowSpec, context: BaseModel, key: str, *,
+               started_by: Any = None) -> WorkflowRun:
     """The run of ``key``: a new one, or the one an earlier start with ``key`` created.
 
     The INSERT and the check run in one atomic block: a transaction of their own, or a
@@ -60,7 +61,7 @@ def start_once(spec: WorkflowSpec, context: BaseModel, key: str) -> WorkflowRun:
     reuse = bool(ai_settings()["IDEMPOTENCY_KEY_REUSE"])
     try:
         with transaction.atomic():
-            run = new_run(spec, context, idempotency_key=key)
+            run = new_run(spec, context, idempotency_key=key, started_by=started_by)
             # Checked after the INSERT, so a run that finished at any moment before is seen.
             if not reuse and (done := _existing(spec, key, finished=True)) is not None:
                 raise _KeySpent(done)

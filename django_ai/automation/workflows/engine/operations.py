@@ -11,6 +11,7 @@ from .. import registry
 from ..clock import now
 from ..errors import ActionFailedError, RunStateError
 from ..models import TERMINAL_STATUSES, StepExecution, WaitKind, WorkflowRun, WorkflowStatus
+from ..txn import write_locked_atomic
 from . import kept
 from .execution import AttemptFailed, run_step_body
 from .finishing import cap
@@ -179,7 +180,8 @@ def submit_action(run_id: int, step_name: str, fields: dict[str, Any]) -> Workfl
 
 
 def _submit_locked(run_id: int, step_name: str, fields: dict[str, Any]) -> WorkflowRun:
-    with transaction.atomic():
+    # On SQLite the row lock is the database's write lock, taken before the run is read.
+    with write_locked_atomic():
         run = _lock(run_id)
         at_step = (run.status == WorkflowStatus.SUSPENDED and run.wait_kind == WaitKind.ACTION
                    and run.current_step == step_name)

@@ -14,6 +14,15 @@ from .contextdata import dump_context, fingerprint
 from .state import dispatch, enter_step, wait_until
 
 
+def starting_user(user: Any) -> Any:
+    """The user to record as ``started_by``: None for no user or an anonymous one."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if getattr(user, "pk", None) is None:
+        raise ValueError(f"engine.start(started_by=...) takes a saved user, not {user!r}.")
+    return user
+
+
 def _bind_entity(run: WorkflowRun, context: BaseModel, parent: WorkflowRun | None) -> None:
     """A Context ``entity_id`` binds the run; otherwise a child inherits its parent's binding."""
     own = getattr(context, "entity_id", None) if "entity_id" in type(context).model_fields else None
@@ -31,9 +40,13 @@ def build_run(
     start_at: datetime | None = None,
     entity: tuple[str, str] | None = None,
     trigger_event_id: int | None = None,
+    started_by: Any = None,
     idempotency_key: str | None = None,
 ) -> WorkflowRun:
-    """An unsaved run at its start step (or WAITING until ``start_at``)."""
+    """An unsaved run at its start step (or WAITING until ``start_at``).
+
+    A child run is started by whoever started its parent.
+    """
     run = WorkflowRun(
         name=spec.name, version=spec.version,
         data=dump_context(context, f"Workflow {spec.name!r}"),
@@ -44,6 +57,10 @@ def build_run(
     if telemetry.ENABLED:
         run.trace_context = telemetry.current_context() or (
             parent.trace_context if parent is not None else {})
+    if started_by is not None:
+        run.started_by_id = started_by.pk
+    elif parent is not None:
+        run.started_by_id = parent.started_by_id
     if entity is not None:
         run.entity_model, run.entity_id = entity
     else:

@@ -47,7 +47,10 @@ def _signal_one(name: str, payload: dict[str, Any], run_id: int) -> SignalOutcom
         return SignalOutcome(resumed, kept=len(prepared.set_aside))
 
 
-def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None) -> SignalOutcome:
+def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None, *,
+                within: QuerySet[WorkflowRun] | None = None) -> SignalOutcome:
+    """Signal one run (``run_id``), or broadcast to the waiting runs (only those in ``within``
+    when given: the runs a caller may reach)."""
     if payload is None:
         payload = {}
     if not isinstance(payload, dict):
@@ -55,6 +58,8 @@ def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None) -
     if run_id is not None:
         return _signal_one(name, payload, run_id)
     queryset = WorkflowRun.objects.waiting_for_signal(name)
+    if within is not None:  # a subquery, not a list
+        queryset = queryset.filter(pk__in=within.values("pk"))
     resumed, reached, held, set_aside = 0, 0, set(), 0
     with transaction.atomic():
         for batch in _locked_batches(queryset):

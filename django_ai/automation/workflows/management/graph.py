@@ -155,22 +155,37 @@ def build_graph(spec: WorkflowSpec) -> Graph:
     return Graph(spec, list(dict.fromkeys(edges)), unreadable)
 
 
+# Mermaid's entity codes for what would end a quoted label or be read as markup. "#" goes
+# first, since the codes themselves start with it.
+_ESCAPES = [("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("|", "#124;"),
+            ("`", "#96;"), ("\n", " "), ("\r", " ")]
+
+
+def escape_label(text: str) -> str:
+    """``text`` safe inside a quoted Mermaid label: shown as written, never parsed."""
+    for raw, code in _ESCAPES:
+        text = text.replace(raw, code)
+    return text
+
+
 def _node(spec: WorkflowSpec, step: str) -> str:
     options = spec.steps[step]
-    label = (options.options.title or step).replace('"', "'")
+    label = escape_label(options.options.title or step)
     if options.action is not None:
-        return f'{step}[/"{label}<br/><i>action {options.action.name}</i>"/]'
+        action = escape_label(options.action.name)
+        return f'{step}[/"{label}<br/><i>action {action}</i>"/]'
     if options.event_wait is not None:
-        return f'{step}{{{{"{label}<br/><i>waits for {options.event_wait.event_name}</i>"}}}}'
+        event = escape_label(options.event_wait.event_name)
+        return f'{step}{{{{"{label}<br/><i>waits for {event}</i>"}}}}'
     return f'{step}["{label}"]'
 
 
 def _edge_line(edge: Edge) -> str:
     target = {END: "completed", FAILED: "failed"}.get(edge.target, edge.target)
     if target.startswith("?"):
-        target = f'unknown_{edge.source}["{target[1:]}"]'
+        target = f'unknown_{edge.source}["{escape_label(target[1:])}"]'
     arrow = "-.->" if edge.dotted else "-->"
-    label = f'|"{edge.label}"|' if edge.label else ""
+    label = f'|"{escape_label(edge.label)}"|' if edge.label else ""
     return f"    {edge.source} {arrow}{label} {target}"
 
 

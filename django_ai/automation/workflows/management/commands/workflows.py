@@ -5,11 +5,13 @@
     workflows show ID
     workflows cancel ID [--reason TEXT]
     workflows retry ID
-    workflows signal NAME [JSON] [--run ID]
+    workflows signal NAME [JSON] (--run ID | --all)
     workflows graph WORKFLOW
     workflows check [WORKFLOW ...]
     workflows tick [--every SECONDS]
     workflows prune --finished-before 30d [--dry-run]
+
+Options and positionals may come in any order (``signal NAME --run 3 '{"ok": true}'``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ...specs import WorkflowSpec
 from .. import prune
 from ..graph import build_graph, to_mermaid
 from ..lint import lint
+from ..parsing import IntermixedParser
 from ..runinfo import (
     parse_age,
     problems_in_flight,
@@ -42,11 +45,24 @@ from ..runinfo import (
 _CHECK_BATCH = 2000
 
 
+def _ago(now: Any, text: str, option: str) -> Any:
+    """``now`` minus the age ``text``; an age that is no age, or beyond the calendar, is a
+    CommandError."""
+    try:
+        return now - parse_age(text)
+    except ValueError as exc:
+        raise CommandError(f"{option}: {exc}")
+    except OverflowError:
+        raise CommandError(f"{option} {text!r} reaches back before the year 1; give a "
+                           "smaller age, e.g. 30d or 52w.")
+
+
 class Command(BaseCommand):
     help = "Inspect and operate workflow runs: list, show, cancel, retry, signal, graph, check."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND",
+                                    parser_class=IntermixedParser)
         listing = sub.add_parser("list", help="List runs, newest first.")
         listing.add_argument("--status", action="append", choices=WorkflowStatus.values,
                              help="Only runs with this status (repeatable).")
@@ -60,12 +76,16 @@ class Command(BaseCommand):
         cancel = sub.add_parser("cancel", help="Cancel a run and its active subworkflows.")
         cancel.add_argument("run_id", type=int)
         cancel.add_argument("--reason", default=None)
-        retry = sub.add_parser("retry", help="Run a failed or stuck run's current step again.")
+        retry = sub.add_parser("retry", help="Retry a failed run (or one in a retry backoff).")
         retry.add_argument("run_id", type=int)
-        signal = sub.add_parser("signal", help="Send a signal, with an optional JSON payload.")
+        signal = sub.add_parser("signal", help="Send a signal with an optional JSON payload to "
+                                               "one run (--run) or every waiting run (--all).")
         signal.add_argument("name")
         signal.add_argument("payload", nargs="?", default=None, help='e.g. \'{"approved": true}\'')
-        signal.add_argument("--run", type=int, default=None, help="Only this run.")
+        target = signal.add_mutually_exclusive_group(required=True)
+        target.add_argument("--run", type=int, default=None, help="Only this run.")
+        target.add_argument("--all", action="store_true",
+                            help="Every run waiting for this signal (a broadcast).")
         graph = sub.add_parser("graph", help="A workflow's steps and transitions as Mermaid.")
         graph.add_argument("workflow")
         check = sub.add_parser("check", help="Validate the registry and the runs in flight.")
@@ -73,7 +93,8 @@ class Command(BaseCommand):
                            help="Only these workflows (default: all registered).")
         tick = sub.add_parser("tick", help="Fire due timers once (or every N seconds).")
         tick.add_argument("--every", type=float, default=None, metavar="SECONDS",
-                          help="Keep ticking at this interval until interrupted.")
+                          help="Keep ticking at this interval until interrupted; prints only "
+                               "when something fired (every tick with -v 2).")
         prune.add_parser(sub)
 
     def do_prune(self, options: dict[str, Any]) -> None:
@@ -97,9 +118,9 @@ class Command(BaseCommand):
         if options.get("idempotency_key"):
             runs = runs.filter(idempotency_key=options["idempotency_key"])
         if options["older_than"]:
-            runs = runs.filter(created_at__lte=now - parse_age(options["older_than"]))
+            runs = runs.filter(created_at__lte=_ago(now, options["older_than"], "--older-than"))
         if options["newer_than"]:
-            runs = runs.filter(created_at__gte=now - parse_age(options["newer_than"]))
+            runs = runs.filter(created_at__gte=_ago(now, options["newer_than"], "--newer-than"))
         return runs
 
     def do_list(self, options: dict[str, Any]) -> None:
@@ -158,6 +179,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Run {options['run_id']} had already finished; nothing changed.")
 
     def do_retry(self, options: dict[str, Any]) -> None:
+        # A run in any other state than failed / retry backoff: RunStateError naming its
+        # status, which handle() turns into a CommandError.
         engine.retry_current_step(options["run_id"])
         run = WorkflowRun.objects.get(pk=options["run_id"])
         self.stdout.write(f"Run {run.pk} retried at step {run.current_step!r}; now {run.status}.")
@@ -176,7 +199,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Run {options['run']} is not waiting for {options['name']!r} yet: "
                               "the signal is kept for its next wait for it.")
             return
-        self.stdout.write(f"Signal {options['name']!r} resumed {outcome} run(s).")
+        target = f"run {options['run']}" if options["run"] is not None else "every waiting run"
+        self.stdout.write(f"Signal {options['name']!r} sent to {target}: resumed {outcome} "
+                          "run(s).")
         run = WorkflowRun.objects.filter(pk=options["run"]).first() if options["run"] else None
         if run is not None and run.is_finished:
             self.stdout.write(f"Run {run.pk} is {run.status}; no signal can reach it.")
@@ -207,7 +232,9 @@ class Command(BaseCommand):
         try:
             while True:
                 done = engine.tick()
-                self.stdout.write(f"Tick: {done} timer(s) fired or run(s) recovered.")
+                # A one-off tick always reports; a ticker only when it did something, or at -v 2.
+                if interval is None or done or options["verbosity"] >= 2:
+                    self.stdout.write(f"Tick: {done} timer(s) fired or run(s) recovered.")
                 if interval is None:
                     return
                 time.sleep(interval)
