@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from .engine import engine
 from .errors import WorkflowError
 from .models import StepExecution, WorkflowRun
+from .observe.admin import RunPicturesMixin
 
 CONFIRM_TEMPLATE = "admin/django_ai_workflows/workflowrun/confirm_operation.html"
 # The confirmation page names at most this many runs (and says how many more there are).
@@ -58,7 +59,7 @@ class HasIdempotencyKey(admin.SimpleListFilter):
 
 
 @admin.register(WorkflowRun)
-class WorkflowRunAdmin(admin.ModelAdmin):
+class WorkflowRunAdmin(RunPicturesMixin, admin.ModelAdmin):
     list_display = ["id", "name", "status", "current_step", "progress_percent", "wake_at",
                     "started_by", "created_at", "updated_at"]
     list_filter = ["status", "name", "wait_kind", HasIdempotencyKey, "created_at",

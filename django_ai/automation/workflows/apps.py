@@ -12,8 +12,10 @@ class WorkflowsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from . import checks, checks_celery, checks_safety, checks_tasks  # noqa: F401  (system checks)
+        from ...conf import ai_settings
+        from . import checks, checks_celery, checks_safety, checks_tasks, telemetry  # noqa: F401  (system checks)
 
+        telemetry.configure(bool(ai_settings()["OPENTELEMETRY"]))
         if checks_celery.selected() and checks_celery.celery_installed():
             from . import celery_worker
 

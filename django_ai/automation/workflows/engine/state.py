@@ -14,12 +14,13 @@ from ..clock import now
 from ..limits.registry import HOOKS as LIMIT_HOOKS
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
+from . import steplog
 
 STATE_FIELDS = [
     "status", "current_step", "data", "progress", "error", "attempt", "seq", "wait_kind",
     "waiting_for", "wake_at", "on_timeout_step", "resume_step", "active_child",
     "completion_display", "waiting_display", "finished_at", "updated_at", "kept_signals",
-    "unknown_code_since", "redeliveries", "context_fingerprint",
+    "unknown_code_since", "redeliveries", "context_fingerprint", "step_log",
 ]
 
 
@@ -55,6 +56,8 @@ def suspend(
     run.wake_at = timeout_at
     run.on_timeout_step = on_timeout or ""
     run.waiting_display = display or {}
+    detail = run.active_child_id if kind == WaitKind.SUBFLOW else waiting_for
+    steplog.wait_began(run, kind, timeout_at, detail)
 
 
 def wait_until(run: WorkflowRun, kind: str, at: datetime) -> None:
@@ -62,6 +65,7 @@ def wait_until(run: WorkflowRun, kind: str, at: datetime) -> None:
     run.status = WorkflowStatus.WAITING
     run.wait_kind = kind
     run.wake_at = at
+    steplog.wait_began(run, kind, at)
 
 
 def enter_step(run: WorkflowRun, spec: WorkflowSpec, step_name: str) -> None:
@@ -72,6 +76,8 @@ def enter_step(run: WorkflowRun, spec: WorkflowSpec, step_name: str) -> None:
         note_entry(run, step_name)
     bump(run)
     clear_wait(run)
+    if step_name != run.current_step:
+        run.step_log = []  # a visit that ended without a history row (a timed-out wait)
     run.current_step = step_name
     run.attempt = 0
     run.error = ""
@@ -101,7 +107,7 @@ def history(run: WorkflowRun, status: str, error: str = "") -> StepExecution:
     """An unsaved history row for the run's current step."""
     return StepExecution(
         run=run, step_name=run.current_step, status=status, error=error,
-        attempt=run.attempt + 1, created_at=now(),
+        attempt=run.attempt + 1, created_at=now(), segments=steplog.take(run),
     )
 
 

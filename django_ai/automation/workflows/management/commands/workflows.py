@@ -10,6 +10,7 @@
     workflows check [WORKFLOW ...]
     workflows schedules
     workflows tick [--every SECONDS]
+    workflows prune --finished-before 30d [--dry-run]
 
 Options and positionals may come in any order (``signal NAME --run 3 '{"ok": true}'``).
 """
@@ -33,6 +34,7 @@ from ...scheduling.listing import write_schedules
 from ...scheduling.models import Schedule
 from ...scheduling.sync import sync_code_schedules
 from ...specs import WorkflowSpec
+from .. import prune
 from ..graph import build_graph, to_mermaid
 from ..lint import lint
 from ..parsing import IntermixedParser
@@ -99,6 +101,10 @@ class Command(BaseCommand):
         tick.add_argument("--every", type=float, default=None, metavar="SECONDS",
                           help="Keep ticking at this interval until interrupted; prints only "
                                "when something fired (every tick with -v 2).")
+        prune.add_parser(sub)
+
+    def do_prune(self, options: dict[str, Any]) -> None:
+        prune.handle(self, options)
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler = getattr(self, f"do_{options['subcommand']}")
