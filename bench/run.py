@@ -3,7 +3,7 @@ Prints Markdown tables (the README's are pasted from this) and writes the raw fi
 
     python -m bench.run [--quick] [--json PATH]
 
-Takes about 8 minutes (``--quick``: about 3) on a 2-core machine; uses the database named by
+Takes about 11 minutes (``--quick``: about 4) on a 2-core machine; uses the database named by
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bench_dai, dropped and created)
 and the Redis database BENCH_REDIS_URL (default redis://127.0.0.1:6379/5).
 """
@@ -27,6 +27,7 @@ from . import (
     engine_workers,
     floor,
     growth,
+    limits,
     plans,
     populate,
 )
@@ -174,6 +175,8 @@ def main() -> None:
         summary(figures)
         print("\nPlans of the hot queries at the fullest level:")
         plans.report()
+        figures["limits"] = limits.measure(args.quick)  # issue 13, on the full tables
+        limits.print_tables(figures["limits"])
     figures["seconds"] = elapsed[0]
     figures["load_end"] = os.getloadavg()
     Path(args.json).write_text(json.dumps(figures, indent=1))

@@ -50,6 +50,14 @@ DEFAULTS: dict[str, Any] = {
     # Without a hook, staff see every run and other users only the runs they started.
     "API_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "RUN_VISIBILITY_HOOK": None,
+    # Spans and metrics through OpenTelemetry when the "otel" extra is installed; False keeps
+    # them off even then.
+    "OPENTELEMETRY": True,
+    # Delete finished runs older than this from the periodic task (a timedelta, a number of
+    # seconds, or "30d"); None keeps every run. See ``manage.py workflows prune``.
+    "RETENTION": None,
+    # Runs deleted per transaction by retention (each takes its history rows with it).
+    "RETENTION_BATCH_SIZE": 500,
     # Run list page size and the most ?page_size= may ask for (REST_FRAMEWORK's PAGE_SIZE and
     # DEFAULT_PAGINATION_CLASS win when set); the history rows a run's detail carries.
     "API_PAGE_SIZE": 50,

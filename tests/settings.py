@@ -10,6 +10,7 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 ROOT_URLCONF = "tests.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+STATIC_URL = "static/"  # the operator pages' scripts (tests/browser serve them live)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -17,6 +18,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.staticfiles",
     "rest_framework",
     "django_ai.automation.events",
     "django_ai.automation.workflows",

@@ -151,7 +151,7 @@ def test_graph_reads_transitions_from_the_code():
     assert out.startswith("flowchart TD\n")
     assert "start --> wait_for_approval" in out
     assert 'wait_for_approval -->|"signal manager_approval"| wait_with_timeout' in out
-    assert 'wait_with_timeout -.->|"timeout"| send_final_notice' in out
+    assert 'wait_with_timeout -.->|"timeout 7d"| send_final_notice' in out
     assert "finish --> completed" in out
 
 

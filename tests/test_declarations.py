@@ -21,7 +21,7 @@ def test_public_names_are_pinned():
     assert sorted(core.__all__) == sorted([
         "workflow", "event_workflow", "step", "on_fail", "Retry", "get_context", "goto",
         "complete", "fail", "sleep", "wait", "wait_for_event", "run_subflow", "SubflowResult",
-        "engine", "astart", "asignal", "acancel", "asubmit_action",
+        "engine", "astart", "asignal", "acancel", "asubmit_action", "Limit", "Schedule",
     ])
     for name in core.__all__:
         assert getattr(core, name) is not None

@@ -42,5 +42,5 @@ def test_example_graph_and_check_commands():
     graph = manage("workflows", "graph", "order_processing")
     assert graph.returncode == 0, graph.stderr
     assert 'wait_for_payment -->|"event payment_received"| process_payment' in graph.stdout
-    assert 'wait_for_payment -.->|"timeout"| cancel_order' in graph.stdout
+    assert 'wait_for_payment -.->|"timeout 10m"| cancel_order' in graph.stdout
     assert 'ship_order -->|"subflow SendNotificationWorkflow"| finish' in graph.stdout

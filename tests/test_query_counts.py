@@ -17,7 +17,15 @@ from pydantic import BaseModel
 
 from django_ai.automation.workflows.backends import set_backend_override
 from django_ai.automation.workflows.backends.base import Backend
-from django_ai.automation.workflows.core import complete, engine, get_context, goto, step, wait
+from django_ai.automation.workflows.core import (
+    Limit,
+    complete,
+    engine,
+    get_context,
+    goto,
+    step,
+    wait,
+)
 from django_ai.automation.workflows.core import workflow as declare
 from django_ai.automation.workflows.models import StepExecution, WorkflowRun, WorkflowStatus
 
@@ -48,6 +56,25 @@ class WaiterWorkflow:
 
     @step()
     def after(self):
+        return complete()
+
+
+@declare("qc_limited_loop")
+class LimitedLoopWorkflow:
+    """Loops on an unlimited step of a workflow that has a limited one (issue 13)."""
+
+    class Context(BaseModel):
+        count: int = 0
+        tenant_id: str = "t"
+
+    @step(start=True)
+    def spin(self):
+        ctx = get_context()
+        ctx.count += 1
+        return goto(self.spin) if ctx.count < LOOPS else goto(self.limited)
+
+    @step(limit=Limit(concurrency=3, rate="6000/m", key="tenant_id"))
+    def limited(self):
         return complete()
 
 
@@ -158,3 +185,18 @@ def test_save_receivers_on_the_models_keep_the_orm_path(collector):
         post_save.disconnect(receiver, sender=StepExecution)
     assert heard == ["StepExecution", "StepExecution"]
     assert StepExecution.objects.filter(run=run).count() == 2
+
+
+def test_limits_add_no_statement_to_steps_without_a_limit(collector):
+    """Issue 13: a step without a Limit pays a dict lookup, no query, even when the workflow
+    declares limits on other steps."""
+    engine.start("qc_loop")
+    plain = queries_of_next_step(collector)
+    collector.drain()
+    engine.start("qc_limited_loop")
+    first = queries_of_next_step(collector)
+    later = queries_of_next_step(collector)
+    assert len(first) == len(later) == len(plain), (plain, first, later)
+    assert not any("_limit" in text for text in first + later), first + later
+    collector.drain()
+    assert WorkflowRun.objects.get(name="qc_limited_loop").status == WorkflowStatus.COMPLETED

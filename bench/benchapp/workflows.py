@@ -6,6 +6,7 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from django_ai.automation.workflows.core import (
+    Limit,
     complete,
     get_context,
     goto,
@@ -102,3 +103,74 @@ class SleepWorkflow:
             ctx.due = time.time() + 1
             return sleep(timedelta(seconds=1))
         return complete(started=time.time())
+
+
+# Issue 13: limits. Bodies log their span (or entry time) to Redis, outside the database, so
+# the bench can check the limit from what actually ran.
+LIMIT_PER_KEY = 3
+RATE_PER_MINUTE = 120
+
+
+def _log_redis(list_key: str, value: str) -> None:
+    from bench.workerapp import redis_client
+
+    redis_client().rpush(list_key, value)
+
+
+@workflow("bench_limited")
+class LimitedWorkflow:
+    """A first step, then a step holding a place (3 per key) for ``hold`` seconds."""
+
+    class Context(BaseModel):
+        key: str
+        hold: float = 1.0
+
+    @step(start=True)
+    def begin(self):
+        return goto(self.call)
+
+    @step(limit=Limit(concurrency=LIMIT_PER_KEY, key="key"))
+    def call(self):
+        ctx = get_context()
+        started = time.time()
+        time.sleep(ctx.hold)
+        _log_redis("bench:spans", f"{ctx.key} {started} {time.time()}")
+        return complete()
+
+
+@workflow("bench_rated")
+class RatedWorkflow:
+    """A step entered at most 120 times a minute (per key)."""
+
+    class Context(BaseModel):
+        key: str = "api"
+
+    @step(start=True, limit=Limit(rate=f"{RATE_PER_MINUTE}/m", key="key"))
+    def call(self):
+        _log_redis("bench:entries", str(time.time()))
+        return complete()
+
+
+@workflow("bench_mixed")
+class MixedWorkflow:
+    """Unlimited steps in a workflow that also has a limited one (for the statement count)."""
+
+    class Context(BaseModel):
+        key: str = "k"
+        n: int = 0
+
+    @step(start=True)
+    def s0(self):
+        return goto(self.s1)
+
+    @step()
+    def s1(self):
+        return goto(self.s2)
+
+    @step()
+    def s2(self):
+        return goto(self.limited)
+
+    @step(limit=Limit(concurrency=LIMIT_PER_KEY, rate="100000/m", key="key"))
+    def limited(self):
+        return complete()

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from django_ai.automation.workflows.core import (
+    Limit,
     Retry,
     SubflowResult,
     complete,
@@ -284,3 +285,27 @@ else:
         def only(self):
             record("added_flow")
             return complete()
+
+
+@workflow("it_limited")
+class LimitedFlow:
+    """At most two runs per tenant in ``work`` at once; each committed body logs its span."""
+
+    class Context(BaseModel):
+        tenant_id: str = "t"
+        seconds: float = 1.0
+
+    @step(start=True)
+    def prepare(self):
+        return goto(self.work)
+
+    @step(limit=Limit(concurrency=2, key="tenant_id"))
+    def work(self):
+        started = time.time()
+        time.sleep(get_context().seconds)
+        record(f"span:{get_context().tenant_id}:{started}:{time.time()}")
+        return goto(self.finish)
+
+    @step()
+    def finish(self):
+        return complete()

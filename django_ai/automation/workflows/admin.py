@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from .engine import engine
 from .errors import WorkflowError
 from .models import StepExecution, WorkflowRun
+from .observe.admin import RunPicturesMixin
 
 CONFIRM_TEMPLATE = "admin/django_ai_workflows/workflowrun/confirm_operation.html"
 # The confirmation page names at most this many runs (and says how many more there are).
@@ -58,7 +59,7 @@ class HasIdempotencyKey(admin.SimpleListFilter):
 
 
 @admin.register(WorkflowRun)
-class WorkflowRunAdmin(admin.ModelAdmin):
+class WorkflowRunAdmin(RunPicturesMixin, admin.ModelAdmin):
     list_display = ["id", "name", "status", "current_step", "progress_percent", "wake_at",
                     "started_by", "created_at", "updated_at"]
     list_filter = ["status", "name", "wait_kind", HasIdempotencyKey, "created_at",
@@ -75,8 +76,9 @@ class WorkflowRunAdmin(admin.ModelAdmin):
                            "error", "started_by", "idempotency_key", "created_at",
                            "updated_at", "finished_at"]}),
         ("Context", {"fields": ["context"]}),
-        ("Waiting", {"fields": ["wait_kind", "waiting_for", "wake_at", "on_timeout_step",
-                                "resume_step", "signals_kept", "unknown_code_since"]}),
+        ("Waiting", {"fields": ["why", "wait_kind", "waiting_for", "wake_at",
+                                "on_timeout_step", "resume_step", "signals_kept",
+                                "unknown_code_since"]}),
         ("Display", {"fields": ["display"], "classes": ["collapse"]}),
         ("Relations", {"fields": ["parent_run", "active_child", "entity_model", "entity_id",
                                   "trigger_event_id"], "classes": ["collapse"]}),
@@ -85,7 +87,7 @@ class WorkflowRunAdmin(admin.ModelAdmin):
         "name", "version", "status", "current_step", "progress_percent", "error", "started_by",
         "created_at",
         "updated_at", "finished_at", "context", "wait_kind", "waiting_for", "wake_at",
-        "on_timeout_step", "resume_step", "display", "parent_run", "active_child",
+        "on_timeout_step", "resume_step", "display", "why", "parent_run", "active_child",
         "entity_model", "entity_id", "trigger_event_id", "idempotency_key", "signals_kept",
         "unknown_code_since",
     ]
@@ -101,6 +103,13 @@ class WorkflowRunAdmin(admin.ModelAdmin):
     @admin.display(description="Context (JSON)")
     def context(self, run: WorkflowRun) -> str:
         return _pretty_json(run.data)
+
+    @admin.display(description="why")
+    def why(self, run: WorkflowRun) -> str:
+        """What the run waits for and since when (a limit's queue included)."""
+        from .management.runinfo import why_waiting
+
+        return why_waiting(run)
 
     @admin.display(description="kept signals")
     def signals_kept(self, run: WorkflowRun) -> str:
@@ -156,3 +165,6 @@ class WorkflowRunAdmin(admin.ModelAdmin):
         self._operate(request, runs, "Retried",
                       lambda run: engine.retry_current_step(run.pk))
         return None
+
+
+from .scheduling import admin as _schedules_admin  # noqa: E402, F401  (registers ScheduleAdmin)

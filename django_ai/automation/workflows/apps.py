@@ -12,12 +12,20 @@ class WorkflowsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from . import checks, checks_celery, checks_safety, checks_tasks  # noqa: F401  (system checks)
+        from ...conf import ai_settings
+        from . import checks, checks_celery, checks_safety, checks_tasks, telemetry  # noqa: F401  (system checks)
 
+        telemetry.configure(bool(ai_settings()["OPENTELEMETRY"]))
         if checks_celery.selected() and checks_celery.celery_installed():
             from . import celery_worker
 
             celery_worker.connect()
+        from .engine import timers
+        from .limits import sweep
+        from .scheduling import firing
+
+        timers.register_timer_source(timers.TimerSource(firing.fire_due, firing.next_due))
+        timers.register_timer_source(timers.TimerSource(sweep.sweep, sweep.next_due))
 
         # Import every installed app's workflows.py so decorated classes register themselves.
         autodiscover_modules("workflows")

@@ -20,6 +20,23 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     return []
 
 
+@register()
+def check_retention(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """``RETENTION`` must be an age the periodic task can use (else every tick would fail)."""
+    from .observe.retention import parse_retention
+
+    try:
+        value = parse_retention(_settings()["RETENTION"])
+    except (ValueError, TypeError) as exc:
+        return [Error(f"DJANGO_AI['RETENTION']: {exc}",
+                      hint='Use a timedelta, a number of seconds, or an age such as "30d".',
+                      id="django_ai.E070")]
+    except Exception:  # unknown keys: E001 reports those
+        return []
+    if value is not None and value.total_seconds() <= 0:
+        return [Error("DJANGO_AI['RETENTION'] must be positive.", hint='For example "30d".',
+                      id="django_ai.E070")]
+    return []
 #: Keyword-only options of ``engine.start``: never passed on to the Context.
 RESERVED_START_OPTIONS = ("idempotency_key", "started_by")
 

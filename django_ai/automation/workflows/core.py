@@ -5,6 +5,7 @@ from __future__ import annotations
 from .declarations import on_fail, step
 from .decorators import event_workflow, workflow
 from .engine import engine
+from .limits.spec import Limit
 from .results import (
     SubflowResult,
     complete,
@@ -17,6 +18,7 @@ from .results import (
 )
 from .retry import Retry
 from .runtime import get_context
+from .scheduling.declare import Schedule
 
 # For async views: ``run = await astart("name", ...)`` (the same as ``await engine.astart``).
 astart = engine.astart
@@ -25,7 +27,9 @@ acancel = engine.acancel
 asubmit_action = engine.asubmit_action
 
 __all__ = [
+    "Limit",
     "Retry",
+    "Schedule",
     "SubflowResult",
     "acancel",
     "asignal",

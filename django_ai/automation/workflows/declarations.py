@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .limits.spec import Limit
 from .metadata import StepDisplayMetadata
 from .retry import Retry
 
@@ -22,6 +23,7 @@ class StepOptions:
     visible: bool = True
     title: str | None = None
     display: StepDisplayMetadata | None = None
+    limit: Limit | None = None
 
 
 def step(
@@ -32,13 +34,16 @@ def step(
     visible: bool = True,
     title: str | None = None,
     display: StepDisplayMetadata | None = None,
+    limit: Limit | None = None,
 ) -> Any:
     """Mark a workflow method as a step. ``@step()`` and bare ``@step`` both work."""
     if retry is not None and not isinstance(retry, Retry):
         raise TypeError(f"@step(retry=...) takes a Retry, not {retry!r}.")
     if display is not None and not isinstance(display, StepDisplayMetadata):
         raise TypeError(f"@step(display=...) takes a StepDisplayMetadata, not {display!r}.")
-    options = StepOptions(bool(start), retry, bool(visible), title, display)
+    if limit is not None and not isinstance(limit, Limit):
+        raise TypeError(f"@step(limit=...) takes a Limit, not {limit!r}.")
+    options = StepOptions(bool(start), retry, bool(visible), title, display, limit)
 
     def mark(method: Callable[..., Any]) -> Callable[..., Any]:
         if not callable(method):

@@ -9,21 +9,33 @@ from pydantic import BaseModel, create_model
 
 from . import registry
 from .errors import WorkflowDefinitionError
+from .limits.spec import Limit
 from .retry import Retry
 from .specs import EventTrigger, build_spec
 
 C = TypeVar("C", bound=type)
 
 
-def workflow(name: str, version: str = "1", default_retry: Retry | None = None) -> Any:
-    """Register a class with a ``Context`` model and one ``@step(start=True)`` as a workflow."""
+def workflow(name: str, version: str = "1", default_retry: Retry | None = None, *,
+             limit: Limit | None = None, schedules: Any = ()) -> Any:
+    """Register a class with a ``Context`` model and one ``@step(start=True)`` as a workflow.
+
+    ``limit`` bounds the runs active at once (or started per period); ``schedules`` is a list
+    of ``Schedule`` that start the workflow on a calendar.
+    """
     if not isinstance(name, str) or not name:
         raise WorkflowDefinitionError("@workflow(name) needs a non-empty string name.")
     if default_retry is not None and not isinstance(default_retry, Retry):
         raise WorkflowDefinitionError(f"@workflow({name!r}, default_retry=...) takes a Retry.")
 
+    if limit is not None and not isinstance(limit, Limit):
+        raise WorkflowDefinitionError(f"@workflow({name!r}, limit=...) takes a Limit.")
+    from .scheduling.declare import attach_schedules
+
     def register(cls: C) -> C:
-        registry.register(build_spec(cls, name, str(version), default_retry))
+        spec = build_spec(cls, name, str(version), default_retry, limit=limit)
+        attach_schedules(spec, schedules)
+        registry.register(spec)
         return cls
 
     return register
@@ -61,8 +73,12 @@ def event_workflow(
     name: str | None = None,
     version: str = "1",
     default_retry: Retry | None = None,
+    limit: Limit | None = None,
 ) -> Any:
-    """Register a workflow started once per occurrence of ``event_name``, at ``at + offset``."""
+    """Register a workflow started once per occurrence of ``event_name``, at ``at + offset``.
+
+    ``limit`` bounds its active runs (or spaces its starts) per key, as on ``@workflow``.
+    """
     if not isinstance(event_name, str) or not event_name:
         raise WorkflowDefinitionError("@event_workflow(event_name) needs a non-empty name.")
     if not _valid_offset(offset):
@@ -71,11 +87,15 @@ def event_workflow(
             "or a dateutil relativedelta."
         )
 
+    if limit is not None and not isinstance(limit, Limit):
+        raise WorkflowDefinitionError(f"@event_workflow({event_name!r}, limit=...) takes a Limit.")
+
     def register(cls: C) -> C:
         _default_event_context(cls)
         workflow_name = name or f"{event_name}:{cls.__module__}.{cls.__qualname__}"
         trigger = EventTrigger(event_name, offset)
-        registry.register(build_spec(cls, workflow_name, str(version), default_retry, trigger))
+        registry.register(build_spec(cls, workflow_name, str(version), default_retry, trigger,
+                                     limit=limit))
         return cls
 
     return register

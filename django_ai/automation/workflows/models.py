@@ -37,6 +37,10 @@ class WaitKind(models.TextChoices):
     # A delivery met a workflow or step this process does not know (a rolling deploy):
     # handed back, tried again when ``wake_at`` comes (see engine/deploys.py).
     CODE = "code", "Unknown code"
+    # Added by issue 13: queued for a place under a concurrency limit (no timer; woken when a
+    # place frees), and spaced out by a rate limit (a timer like a sleep).
+    LIMIT = "limit", "Concurrency limit"
+    RATE = "rate", "Rate limit"
 
 
 class WorkflowRunQuerySet(models.QuerySet):
@@ -112,6 +116,12 @@ class WorkflowRun(models.Model):
 
     completion_display = models.JSONField(default=dict, blank=True)
     waiting_display = models.JSONField(default=dict, blank=True)
+    # The current step visit's attempts and waits, moved to its history row when it ends
+    # (engine/steplog.py); the run timeline reads both.
+    step_log = models.JSONField(default=list, db_default=[], blank=True)
+    # W3C trace context of the code that started the run (OpenTelemetry extra), so each step's
+    # span joins that trace whichever worker runs it.
+    trace_context = models.JSONField(default=dict, db_default={}, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -150,6 +160,10 @@ class WorkflowRun(models.Model):
                          condition=~models.Q(entity_id="")),
             models.Index(fields=["trigger_event_id"], name="dai_run_trigger_idx",
                          condition=models.Q(trigger_event_id__isnull=False)),
+            # Retention and the dashboard find finished runs by when they finished. Written
+            # once, by the finishing UPDATE, which already changes the indexed status.
+            models.Index(fields=["finished_at"], name="dai_run_finished_idx",
+                         condition=models.Q(finished_at__isnull=False)),
             # A user's own runs, newest first (the run list for non-staff users).
             models.Index(fields=["started_by", "id"], name="dai_run_started_by_idx",
                          condition=models.Q(started_by__isnull=False)),
@@ -198,6 +212,8 @@ class StepExecution(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices)
     error = models.TextField(blank=True, default="")
     attempt = models.PositiveIntegerField(default=1)
+    # The visit's attempts and waits (see engine/steplog.py); created_at is when it ended.
+    segments = models.JSONField(default=list, db_default=[], blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -207,3 +223,9 @@ class StepExecution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step_name} ({self.status})"
+
+
+# Issue 13's tables (limits, schedules), and the operator pages' admin entries (no tables).
+from .limits.models import LimitGate, LimitHolder, LimitWaiter  # noqa: E402, F401
+from .observe.proxies import WorkflowDashboard, WorkflowGraph  # noqa: E402, F401
+from .scheduling.models import Schedule, ScheduleFire  # noqa: E402, F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import UnknownWorkflowError, WorkflowDefinitionError
+from .limits.registry import HOOKS
 from .specs import WorkflowSpec
 
 _workflows: dict[str, WorkflowSpec] = {}
@@ -18,6 +19,12 @@ def register(spec: WorkflowSpec) -> None:
             f"give {spec.identity} another name."
         )
     _workflows[spec.name] = spec
+    if spec.limits:
+        from .limits.admission import admit_hook
+
+        HOOKS[spec.name] = admit_hook
+    else:
+        HOOKS.pop(spec.name, None)
     spec.cls._django_ai_spec = spec  # type: ignore[attr-defined]
 
 
@@ -50,3 +57,4 @@ def all_specs() -> list[WorkflowSpec]:
 def unregister(name: str) -> None:
     """Forget a workflow (for tests that declare throwaway workflows)."""
     _workflows.pop(name, None)
+    HOOKS.pop(name, None)

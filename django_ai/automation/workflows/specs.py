@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from .declarations import ACTION_MARK, EVENT_WAIT_MARK, ON_FAIL_MARK, STEP_MARK, StepOptions
 from .errors import ContextError, WorkflowDefinitionError
+from .limits.spec import BoundLimit, Limit, bind, check_key
 from .results import EventWait
 from .retry import Retry
 
@@ -52,6 +53,9 @@ class WorkflowSpec:
     default_retry: Retry | None = None
     trigger: EventTrigger | None = None
     step_order: list[str] = field(default_factory=list)
+    # Limits by step name ("" for the workflow's own); empty for most workflows.
+    limits: dict[str, BoundLimit] = field(default_factory=dict)
+    schedules: list[Any] = field(default_factory=list)
 
     @property
     def identity(self) -> str:
@@ -124,6 +128,7 @@ def build_spec(
     version: str,
     default_retry: Retry | None,
     trigger: EventTrigger | None = None,
+    limit: Limit | None = None,
 ) -> WorkflowSpec:
     where = f"Workflow {name!r} ({cls.__module__}.{cls.__qualname__})"
     members = _class_members(cls)
@@ -149,4 +154,20 @@ def build_spec(
         name=name, version=version, cls=cls, context_cls=context_cls, steps=steps,
         start_step=starts[0], on_fail=handlers[0] if handlers else None,
         default_retry=default_retry, trigger=trigger, step_order=list(steps),
+        limits=_limits(where, name, context_cls, steps, limit),
     )
+
+
+def _limits(where: str, name: str, context_cls: type, steps: dict[str, StepSpec],
+            limit: Limit | None) -> dict[str, BoundLimit]:
+    bound = {key: bind(name, key, spec.options.limit) for key, spec in steps.items()
+             if spec.options.limit is not None}
+    if limit is not None:
+        bound[""] = bind(name, "", limit)
+    for key, item in bound.items():
+        if key and steps[key].suspends_on_entry:
+            raise WorkflowDefinitionError(
+                f"{where}: step {key!r} waits on entry (an event or an action); put its Limit "
+                "on the step that does the work.")
+        check_key(context_cls, item, f"{where}, step {key!r}" if key else where)
+    return bound

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import timeline, views
 from .openapi import schema_view
 from .start import StartView
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("runs/", views.RunListView.as_view(), name="run-list"),
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run-detail"),
     path("runs/<int:pk>/display/", views.RunDisplayView.as_view(), name="run-display"),
+    path("runs/<int:pk>/timeline/", timeline.RunTimelineView.as_view(), name="run-timeline"),
     path("runs/<int:pk>/history/", views.RunHistoryView.as_view(), name="run-history"),
     path("runs/<int:pk>/cancel/", views.RunCancelView.as_view(), name="run-cancel"),
     path("runs/<int:pk>/retry/", views.RunRetryView.as_view(), name="run-retry"),

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from .. import registry
 from ..backends import get_backend
 from ..models import WorkflowRun
+from ..observe.retention import run_periodic
 from ..txn import in_user_atomic
 from . import idempotency, operations, starting, timers, waking
 from .asynchronous import AsyncEngineMethods
@@ -116,7 +117,7 @@ class Engine(AsyncEngineMethods):
         """Fire due timers and recover lost deliveries (the periodic task calls this)."""
         done = timers.tick(now)
         _settle()
-        return done
+        return done + run_periodic(now)  # RETENTION, when set
 
     def execute(self, run_id: int, step: str, seq: int) -> bool:
         """Execute one delivered step (backends call this)."""

@@ -7,21 +7,22 @@ is rolled back whole (the body's own writes included) and recorded in a second t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, transaction
 from pydantic import ValidationError
 
-from .. import registry
+from .. import registry, telemetry
 from ..clock import now
 from ..errors import ContextError, StepResultError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..runtime import activate
 from ..specs import StepSpec, WorkflowSpec
-from . import deploys, fastsql, tries
+from . import deploys, fastsql, steplog, tries
 from .contextdata import load_failure
 from .finishing import error_text, fail_run
-from .outcomes import apply_result, validate_result
+from .outcomes import apply_result, outcome_name, validate_result
 from .state import bump, persist, wait_until
 from .subflows import subflow_result
 
@@ -32,6 +33,7 @@ class AttemptFailed(Exception):
 
     error: str
     retryable: bool
+    started: datetime | None = None
 
 
 def claim(run_id: int, step: str, seq: int) -> WorkflowRun | None:
@@ -75,20 +77,26 @@ def run_step_body(
     except ValidationError as exc:  # retrying cannot fix saved data
         where = f"Step {step.name!r} of workflow {spec.name!r}"
         raise AttemptFailed(load_failure(run, spec, exc, where), retryable=False)
+    started, attempt = now(), run.attempt + 1
+    if telemetry.ENABLED and kwargs is None:  # a delivery, not an action submission
+        telemetry.delivery_lag(run, started)
     try:
         result = call_body(run, spec, step, context, dict(kwargs or {}))
     except Exception as exc:
-        raise AttemptFailed(error_text(exc), retryable=True)
+        raise AttemptFailed(error_text(exc), retryable=True, started=started)
     try:
         validate_result(spec, step, result)
+        steplog.attempt(run, started)
         apply_result(run, spec, step, result, context)
     except (StepResultError, ContextError) as exc:
-        raise AttemptFailed(str(exc), retryable=False)
+        raise AttemptFailed(str(exc), retryable=False, started=started)
     except DatabaseError:
         raise
     except Exception as exc:
         where = f"Step {step.name!r} of workflow {spec.name!r}: acting on its result failed. "
-        raise AttemptFailed(where + error_text(exc), retryable=False)
+        raise AttemptFailed(where + error_text(exc), retryable=False, started=started)
+    if telemetry.ENABLED:
+        telemetry.step_attempt(run, step.name, attempt, started, now(), outcome_name(result))
 
 
 def _resolve(run: WorkflowRun) -> tuple[WorkflowSpec, StepSpec] | str:
@@ -153,11 +161,21 @@ def record_failed_attempt(run_id: int, step_name: str, seq: int, failure: Attemp
         run.unknown_code_since = None
         attempts = run.attempt + 1
         policy = spec.retry_for(step_name) if spec is not None else None
-        if not failure.retryable or policy is None or attempts >= policy.max_attempts:
+        final = not failure.retryable or policy is None or attempts >= policy.max_attempts
+        if telemetry.ENABLED:
+            telemetry.step_attempt(run, step_name, attempts, failure.started or now(), now(),
+                                   "failed" if final else "retry", failure.error)
+        steplog.attempt(run, failure.started or now(), failure.error)
+        if final:
             fail_run(run, spec, failure.error)
             return
         bump(run)
-        wait_until(run, WaitKind.RETRY, now() + policy.delay_before_retry(attempts))
+        retry_at = now() + policy.delay_before_retry(attempts)
+        if spec.limits:  # issue 13: a retry takes its turn under the step's rate limit
+            from ..limits.admission import pace_retry
+
+            retry_at = pace_retry(run, spec, retry_at)
+        wait_until(run, WaitKind.RETRY, retry_at)
         run.attempt = attempts
         run.error = failure.error
         persist(run)

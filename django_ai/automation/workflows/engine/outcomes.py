@@ -63,6 +63,13 @@ def validate_result(spec: WorkflowSpec, step: StepSpec, result: Any) -> None:
         )
 
 
+def outcome_name(result: Any) -> str:
+    """A step result as a short label (telemetry, timeline): goto, complete, sleep, ..."""
+    names = {Goto: "goto", Complete: "complete", Fail: "failed", Sleep: "sleep",
+             SignalWait: "wait", EventWait: "wait", RunSubflow: "subflow"}
+    return names.get(type(result), "unknown")
+
+
 def merge_fields(context: BaseModel, fields: dict[str, Any], where: str) -> BaseModel:
     """Context with ``fields`` merged in and validated; unknown keys are dropped with a warning."""
     known = type(context).model_fields

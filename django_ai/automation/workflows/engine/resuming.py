@@ -39,6 +39,7 @@ class Resumption:
     run: WorkflowRun
     updates: dict[str, Any]  # the payload's Context fields, as JSON
     fast: bool  # the merged Context is exactly data | updates: SQL can merge it
+    log_changed: bool = False  # a history row took the step log (and a new wait may be in it)
 
 
 @dataclass
@@ -137,16 +138,26 @@ def _advance(run: WorkflowRun) -> StepExecution | None:
     return row
 
 
+def _log_shape(item: Resumption) -> str | None:
+    """The new step log without its times: runs resumed in one batch that differ only in
+    when their next wait began (microseconds apart) share one UPDATE and the first one's log."""
+    if not item.log_changed:
+        return None  # the log in the database stays as it is
+    return repr([(entry.get("k"), "u" in entry, entry.get("d")) for entry in item.run.step_log])
+
+
 def _state_key(item: Resumption) -> tuple[Any, ...]:
     run = item.run
     values = [getattr(run, name) for name in _GROUP_FIELDS]
     values[_GROUP_FIELDS.index("waiting_display")] = repr(sorted(run.waiting_display.items()))
-    return (repr(sorted(item.updates.items())), *values)
+    return (repr(sorted(item.updates.items())), _log_shape(item), *values)
 
 
 def _write_group(items: list[Resumption]) -> None:
     first = items[0]
     state = {name: getattr(first.run, name) for name in _GROUP_FIELDS}
+    if first.log_changed:
+        state["step_log"] = first.run.step_log
     WorkflowRun.objects.filter(pk__in=[item.run.pk for item in items]).update(
         data=jsonmerge.JsonSetKeys("data", first.updates) if first.updates else F("data"),
         seq=F("seq") + 1, updated_at=now(), **state,
@@ -171,7 +182,12 @@ def apply(batch: Prepared) -> int:
     returns how many runs were resumed."""
     fail_broken(batch)
     prepared = _drop_missing_targets(batch)
-    rows = [row for item in prepared if (row := _advance(item.run)) is not None]
+    rows = []
+    for item in prepared:
+        row = _advance(item.run)
+        if row is not None:
+            rows.append(row)
+            item.log_changed = True
     groups: dict[tuple[Any, ...], list[Resumption]] = defaultdict(list)
     for item in prepared:
         if item.fast and jsonmerge.supported(connection, item.updates):

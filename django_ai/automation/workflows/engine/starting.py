@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .. import telemetry
 from ..errors import ContextError, StartValidationError
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
@@ -59,6 +60,9 @@ def build_run(
         status=WorkflowStatus.RUNNING, current_step=spec.start_step, parent_run=parent,
         trigger_event_id=trigger_event_id, idempotency_key=idempotency_key or "",
     )
+    if telemetry.ENABLED:
+        run.trace_context = telemetry.current_context() or (
+            parent.trace_context if parent is not None else {})
     if started_by is not None:
         run.started_by_id = started_by.pk
     elif parent is not None:

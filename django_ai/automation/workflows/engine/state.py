@@ -11,15 +11,16 @@ from typing import Any
 
 from ..backends import hand_off_step, hand_off_steps, hand_off_wake
 from ..clock import now
+from ..limits.registry import HOOKS as LIMIT_HOOKS
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
 from ..specs import WorkflowSpec
-from . import fastsql
+from . import fastsql, steplog
 
 STATE_FIELDS = (
     "status", "current_step", "data", "progress", "error", "attempt", "seq", "wait_kind",
     "waiting_for", "wake_at", "on_timeout_step", "resume_step", "active_child",
     "completion_display", "waiting_display", "finished_at", "updated_at", "kept_signals",
-    "unknown_code_since", "redeliveries", "context_fingerprint",
+    "unknown_code_since", "redeliveries", "context_fingerprint", "step_log",
 )
 
 
@@ -55,6 +56,8 @@ def suspend(
     run.wake_at = timeout_at
     run.on_timeout_step = on_timeout or ""
     run.waiting_display = display or {}
+    detail = run.active_child_id if kind == WaitKind.SUBFLOW else waiting_for
+    steplog.wait_began(run, kind, timeout_at, detail)
 
 
 def wait_until(run: WorkflowRun, kind: str, at: datetime) -> None:
@@ -62,12 +65,19 @@ def wait_until(run: WorkflowRun, kind: str, at: datetime) -> None:
     run.status = WorkflowStatus.WAITING
     run.wait_kind = kind
     run.wake_at = at
+    steplog.wait_began(run, kind, at)
 
 
 def enter_step(run: WorkflowRun, spec: WorkflowSpec, step_name: str) -> None:
     """Move the run to ``step_name``: suspend there if the step waits, else make it runnable."""
+    if spec.limits:
+        from ..limits.admission import note_entry
+
+        note_entry(run, step_name)
     bump(run)
     clear_wait(run)
+    if step_name != run.current_step:
+        run.step_log = []  # a visit that ended without a history row (a timed-out wait)
     run.current_step = step_name
     run.attempt = 0
     run.error = ""
@@ -97,7 +107,7 @@ def history(run: WorkflowRun, status: str, error: str = "") -> StepExecution:
     """An unsaved history row for the run's current step."""
     return StepExecution(
         run=run, step_name=run.current_step, status=status, error=error,
-        attempt=run.attempt + 1, created_at=now(),
+        attempt=run.attempt + 1, created_at=now(), segments=steplog.take(run),
     )
 
 
@@ -114,6 +124,9 @@ def save_run(run: WorkflowRun, row: StepExecution | None = None) -> None:
 
 def dispatch(run: WorkflowRun) -> None:
     """Register the after-commit hand-off that the run's saved state calls for."""
+    limits = LIMIT_HOOKS.get(run.name)  # a dict lookup: workflows without limits stop here
+    if limits is not None:
+        limits(run)  # may park the run (saved) instead of handing it off
     if run.status == WorkflowStatus.RUNNING:
         hand_off_step(run.pk, run.current_step, run.seq)
     elif run.wake_at is not None:

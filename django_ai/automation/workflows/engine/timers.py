@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 
 from ....conf import ai_settings
-from .. import registry
+from .. import registry, telemetry
 from ..clock import now
 from ..models import StepExecution, WaitKind, WorkflowRun, WorkflowStatus
 from . import deferred, deploys, kept, tries
@@ -76,12 +76,15 @@ def _planned_start(run: WorkflowRun) -> None:
     persist(run)
 
 
-# Timers after which the current step's body runs again (CODE: a handed-back delivery).
-_SLEEPS = (WaitKind.SLEEP, WaitKind.RETRY, WaitKind.CODE)
+# Timers after which the current step's body runs again (CODE: a handed-back delivery; RATE:
+# a rate limit's turn, booked when the run was parked).
+_SLEEPS = (WaitKind.SLEEP, WaitKind.RETRY, WaitKind.CODE, WaitKind.RATE)
 
 
 def fire(run: WorkflowRun) -> None:
     """Act on one run whose ``wake_at`` has come (the run is locked)."""
+    if telemetry.ENABLED:
+        telemetry.timer_fired(run, now(), run.wake_at)
     if run.wait_kind in _SLEEPS:
         make_runnable(run)
         persist(run)
@@ -93,6 +96,10 @@ def fire(run: WorkflowRun) -> None:
 
 def _resume_sleepers(runs: list[WorkflowRun]) -> None:
     """Make ended sleeps and retry waits runnable with one UPDATE for the whole batch."""
+    if telemetry.ENABLED:
+        fired_at = now()
+        for run in runs:
+            telemetry.timer_fired(run, fired_at, run.wake_at)
     WorkflowRun.objects.filter(pk__in=[run.pk for run in runs]).update(
         status=WorkflowStatus.RUNNING, wait_kind=WaitKind.NONE, waiting_for="", wake_at=None,
         on_timeout_step="", resume_step="", waiting_display={}, seq=F("seq") + 1,

@@ -12,8 +12,10 @@ import ast
 import inspect
 import textwrap
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ..specs import WorkflowSpec
+from .runinfo import short_duration
 
 END, FAILED, COMPUTED = "__completed__", "__failed__", "?computed"
 _WAIT_CALLS = {"for_signal": "signal", "wait_for_event": "event"}
@@ -76,6 +78,17 @@ def _literal(node: ast.AST | None) -> str:
     return "…"
 
 
+def _duration_text(node: ast.AST) -> str:
+    """``timedelta(days=7)`` written with constants as ``7d``; anything else as written."""
+    if (isinstance(node, ast.Call) and _call_name(node) == "timedelta" and not node.args
+            and all(isinstance(k.value, ast.Constant) for k in node.keywords)):
+        try:
+            return short_duration(timedelta(**{k.arg: k.value.value for k in node.keywords}))
+        except (TypeError, ValueError):
+            pass
+    return ast.unparse(node)
+
+
 def _function_body(func: object) -> list[ast.stmt] | None:
     try:
         source = textwrap.dedent(inspect.getsource(func))  # type: ignore[arg-type]
@@ -109,7 +122,9 @@ def _edges_from_call(spec: WorkflowSpec, step: str, call: ast.Call) -> list[Edge
         edges = [Edge(step, spec.step_after(step) or "?no step after", label)]
         timeout = _keyword(call, "on_timeout", 2)
         if timeout is not None:
-            edges.append(Edge(step, _target(timeout) or COMPUTED, "timeout", dotted=True))
+            after = _keyword(call, "timeout", 1)
+            label = f"timeout {_duration_text(after)}" if after is not None else "timeout"
+            edges.append(Edge(step, _target(timeout) or COMPUTED, label, dotted=True))
         return edges
     return []
 
@@ -118,7 +133,10 @@ def _decorator_edges(spec: WorkflowSpec, step: str) -> list[Edge]:
     wait = spec.steps[step].event_wait
     if wait is None or not wait.on_timeout:
         return []
-    return [Edge(step, wait.on_timeout, "timeout", dotted=True)]
+    label = "timeout"
+    if isinstance(wait.timeout, timedelta):
+        label = f"timeout {short_duration(wait.timeout)}"
+    return [Edge(step, wait.on_timeout, label, dotted=True)]
 
 
 def build_graph(spec: WorkflowSpec) -> Graph:

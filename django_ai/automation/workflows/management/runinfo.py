@@ -56,6 +56,19 @@ def _action_name(run: WorkflowRun) -> str:
     return step.action.name if step is not None and step.action is not None else "?"
 
 
+def _limit_wait(run: WorkflowRun) -> str:
+    info = (run.waiting_display or {}).get("limit_wait") or {}
+    key = f" for key {info['key']!r}" if info.get("key") else ""
+    since = when(datetime.fromisoformat(info["since"])) if info.get("since") else "-"
+    if run.wait_kind == WaitKind.LIMIT:
+        return (f"Waiting for capacity at step {run.current_step!r}: limit "
+                f"{info.get('limit', run.waiting_for)!r}{key} allows {info.get('capacity', '?')} "
+                f"at once; queued since {since}, served first come, first served.")
+    return (f"Spaced out by rate limit {info.get('limit', run.waiting_for)!r}{key} "
+            f"({info.get('rate', '?')}) since {since}; step {run.current_step!r} starts "
+            f"{when(run.wake_at)}.")
+
+
 def why_waiting(run: WorkflowRun) -> str:
     """One sentence saying what the run is waiting for and until when."""
     kind = run.wait_kind
@@ -82,6 +95,8 @@ def why_waiting(run: WorkflowRun) -> str:
     if kind == WaitKind.ACTION:
         return (f"Waiting for a person to submit action {_action_name(run)!r} "
                 f"(step {run.current_step!r}).")
+    if kind in (WaitKind.LIMIT, WaitKind.RATE):
+        return _limit_wait(run)
     if kind == WaitKind.SUBFLOW:
         child = run.active_child
         state = f"run {child.pk} ({child.name}, {child.status})" if child else "a child run"

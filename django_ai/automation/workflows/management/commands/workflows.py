@@ -8,7 +8,9 @@
     workflows signal NAME [JSON] (--run ID | --all)
     workflows graph WORKFLOW
     workflows check [WORKFLOW ...]
+    workflows schedules
     workflows tick [--every SECONDS]
+    workflows prune --finished-before 30d [--dry-run]
 
 Options and positionals may come in any order (``signal NAME --run 3 '{"ok": true}'``).
 """
@@ -27,7 +29,12 @@ from ... import registry
 from ...engine import engine
 from ...errors import WorkflowError
 from ...models import TERMINAL_STATUSES, WorkflowRun, WorkflowStatus
+from ...scheduling.checking import schedule_problems
+from ...scheduling.listing import write_schedules
+from ...scheduling.models import Schedule
+from ...scheduling.sync import sync_code_schedules
 from ...specs import WorkflowSpec
+from .. import prune
 from ..graph import build_graph, to_mermaid
 from ..lint import lint
 from ..parsing import IntermixedParser
@@ -89,10 +96,15 @@ class Command(BaseCommand):
         check = sub.add_parser("check", help="Validate the registry and the runs in flight.")
         check.add_argument("workflows", nargs="*", metavar="WORKFLOW",
                            help="Only these workflows (default: all registered).")
+        sub.add_parser("schedules", help="Every schedule with its next due time and last run.")
         tick = sub.add_parser("tick", help="Fire due timers once (or every N seconds).")
         tick.add_argument("--every", type=float, default=None, metavar="SECONDS",
                           help="Keep ticking at this interval until interrupted; prints only "
                                "when something fired (every tick with -v 2).")
+        prune.add_parser(sub)
+
+    def do_prune(self, options: dict[str, Any]) -> None:
+        prune.handle(self, options)
 
     def handle(self, *args: Any, **options: Any) -> None:
         handler = getattr(self, f"do_{options['subcommand']}")
@@ -212,6 +224,7 @@ class Command(BaseCommand):
         specs = [registry.get(name) for name in names] or registry.all_specs()
         problems = self._registry_problems(specs)
         problems += self._run_problems(names)
+        problems += self._schedule_problems(names)
         for problem in problems:
             self.stderr.write(f"  problem: {problem}")
         if problems:
@@ -234,6 +247,18 @@ class Command(BaseCommand):
                 time.sleep(interval)
         except KeyboardInterrupt:  # Ctrl+C is how a foreground ticker is stopped
             self.stdout.write("Stopped ticking.")
+
+    def do_schedules(self, options: dict[str, Any]) -> None:
+        write_schedules(self.stdout.write)
+
+    def _schedule_problems(self, names: list[str]) -> list[str]:
+        sync_code_schedules()
+        problems = schedule_problems()
+        if names:
+            problems = [text for text in problems if any(repr(name) in text or
+                                                         f"'{name}:" in text for name in names)]
+        self.stdout.write(f"Checked {Schedule.objects.count()} schedule(s).")
+        return problems
 
     def _registry_problems(self, specs: list[WorkflowSpec]) -> list[str]:
         problems = []

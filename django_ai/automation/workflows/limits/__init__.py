@@ -1,0 +1,1 @@
+"""Concurrency and rate limits per step or workflow, optionally per Context key."""

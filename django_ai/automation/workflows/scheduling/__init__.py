@@ -1,0 +1,1 @@
+"""Schedules: start a workflow on a cron calendar or an interval, exactly once per due time."""
