@@ -22,8 +22,6 @@ from django.utils import timezone
 
 from ..models import StepExecution, WorkflowRun
 
-HISTORY_FIELDS = ("run", "step_name", "status", "error", "attempt", "created_at")
-
 
 def enabled() -> bool:
     """True on PostgreSQL when nothing listens to these models' save signals."""
@@ -75,7 +73,8 @@ def _update_sql(field_names: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
 
 @cache
 def _insert_sql() -> tuple[str, tuple[Any, ...]]:
-    fields = tuple(StepExecution._meta.get_field(name) for name in HISTORY_FIELDS)
+    # Every column but the id: fields other apps add to the history row are written too.
+    fields = tuple(f for f in StepExecution._meta.concrete_fields if not f.primary_key)
     columns = ", ".join(_q(field.column) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = (f"INSERT INTO {_q(StepExecution._meta.db_table)} ({columns}) VALUES ({marks}) "
