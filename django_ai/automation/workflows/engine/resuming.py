@@ -24,7 +24,7 @@ from ..specs import WorkflowSpec
 from . import contextdata, deferred, fastsql, jsonmerge
 from .finishing import fail_run
 from .payloads import held_keys, merged_context, payload_error, updates_of
-from .state import dispatch_many, enter_step, history, make_runnable, save_run
+from .state import dispatch_many, enter_step, history_values, make_runnable, save_run
 from .storable import check_storable
 
 logger = logging.getLogger("django_ai.workflows")
@@ -127,12 +127,13 @@ def fail_broken(prepared: Prepared) -> None:
         fail_run(run, registry.find(run.name), message)
 
 
-def _advance(run: WorkflowRun) -> StepExecution | None:
-    """Move past the wait. A step that returned the wait is recorded as completed now."""
+def _advance(run: WorkflowRun) -> dict[str, Any] | None:
+    """Move past the wait. A step that returned the wait is recorded as completed now (the
+    history row's column values are returned)."""
     if run.resume_step == run.current_step:  # a waiting step: its body has not run yet
         make_runnable(run)
         return None
-    row = history(run, StepExecution.Status.COMPLETED)
+    row = history_values(run, StepExecution.Status.COMPLETED)
     spec = registry.get(run.name)
     enter_step(run, spec, run.resume_step)
     return row
@@ -158,7 +159,7 @@ def _write_group(items: list[Resumption]) -> None:
     state = {name: getattr(first.run, name) for name in _GROUP_FIELDS}
     if first.log_changed:
         state["step_log"] = first.run.step_log
-    WorkflowRun.objects.filter(pk__in=[item.run.pk for item in items]).update(
+    WorkflowRun.objects.filter(fastsql.ids_filter([item.run.pk for item in items])).update(
         data=jsonmerge.JsonSetKeys("data", first.updates) if first.updates else F("data"),
         seq=F("seq") + 1, updated_at=now(), **state,
     )
@@ -197,8 +198,8 @@ def apply(batch: Prepared) -> int:
     for items in groups.values():
         _write_group(items)
     if fastsql.bulk_supported():
-        fastsql.bulk_insert(rows)
+        fastsql.insert_values(StepExecution, rows)
     else:
-        StepExecution.objects.bulk_create(rows)
+        StepExecution.objects.bulk_create([StepExecution(**row) for row in rows])
     dispatch_many([item.run for item in prepared])
     return len(prepared)

@@ -111,6 +111,12 @@ def history(run: WorkflowRun, status: str, error: str = "") -> StepExecution:
     )
 
 
+def history_values(run: WorkflowRun, status: str) -> dict[str, Any]:
+    """``history`` as plain column values (by attname), for batches written as columns."""
+    return {"run_id": run.pk, "step_name": run.current_step, "status": status, "error": "",
+            "attempt": run.attempt + 1, "created_at": now(), "segments": steplog.take(run)}
+
+
 def save_run(run: WorkflowRun, row: StepExecution | None = None) -> None:
     """One UPDATE of the run's state (and the INSERT of ``row``: one statement on PostgreSQL)."""
     run.updated_at = now()
