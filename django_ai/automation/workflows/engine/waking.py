@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from ....conf import ai_settings
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
-from . import kept, resuming
+from . import fastload, kept, resuming
 from .kept import SignalOutcome
 from .payloads import unheld_error
 
@@ -19,7 +19,8 @@ def _locked_batches(queryset: QuerySet[WorkflowRun]):
     size = int(ai_settings()["SIGNAL_BATCH_SIZE"])
     last_id = 0
     while True:
-        batch = list(queryset.filter(pk__gt=last_id).order_by("pk").select_for_update()[:size])
+        batch = fastload.runs(queryset.filter(pk__gt=last_id).order_by("pk").select_for_update(),
+                              size)
         if batch:
             yield batch
             last_id = batch[-1].pk
