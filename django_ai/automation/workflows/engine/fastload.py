@@ -4,7 +4,8 @@ A signal to 10,000 waiting runs spent about a third of its time building model i
 (bench/README.md, "What is left"): ``Model.__init__`` walks every field with its descriptors
 and sends ``pre_init``/``post_init``. Here the rows come as tuples (``values_list``, so each
 field's own ``from_db_value`` still converts its value) and each instance gets them as its
-attributes directly, as complete as ``from_db`` would make it: nothing is deferred, so a later
+attributes directly, as complete as ``from_db`` would make it (JSON columns come as text and
+skip the parser when empty): nothing is deferred, so a later
 ``save`` writes exactly what it would have. Projects that listen to ``pre_init``/``post_init``
 for these runs keep the ordinary path.
 """
@@ -12,10 +13,12 @@ for these runs keep the ordinary path.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
-from django.db import router
-from django.db.models import QuerySet, signals
+from django.db import connections, router
+from django.db.models import JSONField, QuerySet, TextField, signals
 from django.db.models.base import ModelState
+from django.db.models.functions import Cast
 
 from ..models import WorkflowRun
 
@@ -23,6 +26,30 @@ from ..models import WorkflowRun
 @cache
 def _attnames() -> tuple[str, ...]:
     return tuple(field.attname for field in WorkflowRun._meta.concrete_fields)
+
+
+@cache
+def _json_fields() -> tuple[tuple[int, Any], ...]:
+    return tuple((index, field) for index, field in enumerate(WorkflowRun._meta.concrete_fields)
+                 if isinstance(field, JSONField))
+
+
+def _columns() -> list[Any]:
+    """The select list: JSON columns as their text, decoded here (most are empty)."""
+    json_at = dict(_json_fields())
+    return [Cast(name, TextField()) if index in json_at else name
+            for index, name in enumerate(_attnames())]
+
+
+def _decoded(values: tuple[Any, ...], db: Any) -> list[Any]:
+    row = list(values)
+    for index, field in _json_fields():
+        text = row[index]
+        # An empty object or list needs no parser; anything else goes through the field's
+        # own from_db_value (its decoder), as a model instance's value would.
+        row[index] = {} if text == "{}" else [] if text == "[]" else field.from_db_value(
+            text, None, db)
+    return row
 
 
 def _plain() -> bool:
@@ -36,14 +63,15 @@ def runs(queryset: QuerySet[WorkflowRun], size: int) -> list[WorkflowRun]:
         return list(queryset[:size])
     names = _attnames()
     alias = queryset.db or router.db_for_read(WorkflowRun)
+    db = connections[alias]
     new = WorkflowRun.__new__
     batch = []
-    for values in queryset.values_list(*names)[:size]:
+    for values in queryset.values_list(*_columns())[:size]:
         run = new(WorkflowRun)
         state = ModelState()
         state.adding = False
         state.db = alias
         run._state = state
-        run.__dict__.update(zip(names, values, strict=True))
+        run.__dict__.update(zip(names, _decoded(values, db), strict=True))
         batch.append(run)
     return batch
