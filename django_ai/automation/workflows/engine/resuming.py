@@ -95,6 +95,7 @@ def prepare(runs: Iterable[WorkflowRun], payload: dict[str, Any], what: str,
     """Validate the payload against every run. Strict: any misfit raises; else it is skipped.
     A run whose own saved Context no longer loads never blocks the others (SPEC 10)."""
     prepared = Prepared()
+    clean: dict[str, Any] | None = None  # the last updates found storable (usually all alike)
     for run in runs:
         spec = registry.find(run.name)
         if spec is None:  # a rolling deploy: another process may know it
@@ -107,7 +108,10 @@ def prepare(runs: Iterable[WorkflowRun], payload: dict[str, Any], what: str,
         prepared.held.update(held)
         try:
             resumption = _merge(run, spec, payload, held)
-            check_storable(resumption.updates, f"{what} payload for run {run.pk} ({run.name})")
+            if resumption.updates != clean:  # equal JSON values are equally storable
+                check_storable(resumption.updates,
+                               f"{what} payload for run {run.pk} ({run.name})")
+                clean = resumption.updates
         except ValidationError as exc:
             error = _misfit(run, spec, held, what, exc, prepared)
         except UnstorableValueError as exc:
