@@ -68,3 +68,24 @@ def test_init_listeners_keep_the_ordinary_path(runs):
     finally:
         signals.post_init.disconnect(listener, sender=WorkflowRun)
     assert seen == [run.pk for run in loaded] == [run.pk for run in runs]
+
+
+def test_history_rows_as_one_json_parameter(runs):
+    from django.db import connection
+
+    from django_ai.automation.workflows.engine import fastsql
+    from django_ai.automation.workflows.models import StepExecution
+
+    if connection.vendor != "postgresql":
+        pytest.skip("fastsql.insert_values is the PostgreSQL path")
+    at = dt.datetime(2031, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
+    rows = [{"run_id": run.pk, "step_name": 'st"ep\\ ü', "status": StepExecution.Status.COMPLETED,
+             "error": "", "attempt": 3, "created_at": at,
+             "segments": [{"k": "wait", "d": 1.5, "u": None, "s": "{}"}]} for run in runs]
+    fastsql.insert_values(StepExecution, rows)
+    saved = list(StepExecution.objects.filter(run__in=runs).order_by("id"))
+    got = [(row.run_id, row.step_name, row.status, row.attempt, row.segments) for row in saved]
+    assert got == [
+        (run.pk, 'st"ep\\ ü', "completed", 3, [{"k": "wait", "d": 1.5, "u": None, "s": "{}"}])
+        for run in runs]
+    assert all(row.created_at.tzinfo is not None for row in saved)  # auto_now_add: the call's time

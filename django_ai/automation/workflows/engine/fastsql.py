@@ -188,6 +188,57 @@ def _value_column(field: Any, rows: list[dict[str, Any]], at: Any) -> list[Any]:
     return values
 
 
+# Field types whose values JSON carries exactly and PostgreSQL reads back from JSON text.
+_JSON_TYPES = frozenset({"CharField", "TextField", "IntegerField", "PositiveIntegerField",
+                         "PositiveSmallIntegerField", "BigIntegerField", "SmallIntegerField",
+                         "BooleanField", "FloatField", "JSONField", "DateTimeField",
+                         "ForeignKey"})
+
+
+@cache
+def _recordset_sql(model: type) -> str | None:
+    """``INSERT … SELECT … FROM json_populate_recordset(NULL::table, %s::json)``: the rows as
+    one JSON parameter, which psycopg sends as it is, where column arrays are quoted value by
+    value in Python. None when a field's type is not in ``_JSON_TYPES``."""
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    if any(field.get_internal_type() not in _JSON_TYPES for field in fields):
+        return None
+    table = _q(model._meta.db_table)
+    columns = ", ".join(_q(field.column) for field in fields)
+    return (f"INSERT INTO {table} ({columns}) SELECT {columns} "
+            f"FROM json_populate_recordset(NULL::{table}, %s::json)")
+
+
+def _json_column(field: Any, values: list[Any]) -> list[Any]:
+    kind = field.get_internal_type()
+    if kind in ("JSONField", "BooleanField", "FloatField") or kind.endswith(
+            ("IntegerField", "ForeignKey")):
+        return values  # a JSON field's value nests as JSON, not as its text
+    if kind == "DateTimeField":
+        return [None if value is None else value.isoformat() for value in values]
+    return [None if value is None else str(value) for value in values]  # TextChoices as text
+
+
+def _json_rows(fields: tuple[Any, ...], rows: list[dict[str, Any]], at: Any) -> str | None:
+    """The rows as one JSON array of objects by column name, or None if JSON cannot carry
+    them exactly (a non-finite float)."""
+    columns = []
+    for field in fields:
+        attname = field.attname
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            columns.append([at.isoformat()] * len(rows))
+        elif attname in rows[0]:
+            columns.append(_json_column(field, [row[attname] for row in rows]))
+        else:  # a field another app added: its default, as a new instance would have
+            columns.append(_json_column(field, [field.get_default() for _ in rows]))
+    names = [field.column for field in fields]
+    try:
+        return json.dumps([dict(zip(names, row, strict=True))
+                           for row in zip(*columns, strict=True)], allow_nan=False)
+    except ValueError:
+        return None
+
+
 def insert_values(model: type, rows: list[dict[str, Any]]) -> None:
     """``bulk_insert`` from column values by attname (every row has the same keys), without
     building model instances: a signal's history rows. Missing fields take their default."""
@@ -195,5 +246,10 @@ def insert_values(model: type, rows: list[dict[str, Any]]) -> None:
         return
     sql, fields = _bulk_plan(model)
     at = timezone.now()
+    recordset = _recordset_sql(model)
+    text = _json_rows(fields, rows, at) if recordset is not None else None
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_value_column(field, rows, at) for field in fields])
+        if text is not None:
+            cursor.execute(recordset, [text])
+        else:
+            cursor.execute(sql, [_value_column(field, rows, at) for field in fields])
