@@ -12,13 +12,9 @@ pytest.importorskip("celery", reason="the celery extra is not installed")
 from django_ai.automation.workflows.core import engine
 
 from .conftest import wait_until
-from .test_celery_delivery import (
-    assert_no_duplicate_history,
-    assert_runs,
-    open_step_transactions,
-    suspended,
-    wait_finished,
-)
+from .lateness import assert_no_duplicate_history
+from .runs import assert_runs, open_step_transactions, suspended
+from .test_celery_delivery import wait_finished
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,8 @@ from django_ai.automation.workflows.limits.models import LimitHolder, LimitWaite
 from tests.testapp.models import Ledger
 
 from .conftest import wait_until
-from .test_celery_delivery import assert_runs, open_step_transactions, wait_finished
+from .runs import assert_runs, open_step_transactions
+from .test_celery_delivery import wait_finished
 
 pytestmark = pytest.mark.integration
 

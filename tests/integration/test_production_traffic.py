@@ -16,7 +16,8 @@ from django_ai.automation.workflows.models import WorkflowRun, WorkflowStatus
 from tests.testapp.models import Ledger
 
 from .conftest import wait_until
-from .test_celery_delivery import suspended, wait_finished
+from .runs import suspended
+from .test_celery_delivery import wait_finished
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,8 @@ from django_ai.automation.workflows.models import ScheduleFire, WorkflowRun
 from django_ai.automation.workflows.scheduling.models import Schedule
 
 from .conftest import wait_until
-from .test_celery_delivery import assert_runs, wait_finished
+from .runs import assert_runs
+from .test_celery_delivery import wait_finished
 
 pytestmark = pytest.mark.integration
 

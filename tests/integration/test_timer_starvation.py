@@ -22,7 +22,8 @@ from tests.integration import settings as integration_settings
 
 from .conftest import wait_until
 from .lateness import Watch, assert_no_duplicate_history, report, start_lost
-from .test_celery_delivery import assert_runs, wait_finished
+from .runs import assert_runs
+from .test_celery_delivery import wait_finished
 
 pytestmark = pytest.mark.integration
 

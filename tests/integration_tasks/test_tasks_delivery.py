@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -17,54 +16,32 @@ from django.db import connection
 from django.utils import timezone
 
 from django_ai.automation.workflows.core import engine
-from django_ai.automation.workflows.models import StepExecution, WorkflowRun, WorkflowStatus
+from django_ai.automation.workflows.models import WorkflowRun, WorkflowStatus
 from tests.integration.lateness import Watch, assert_no_duplicate_history, report, start_lost
+from tests.integration.runs import (
+    all_finished,
+    assert_runs,
+    open_step_transactions,
+    start_many,
+    suspended,
+    unfinished,
+)
 from tests.testapp.models import Ledger
 
 from .conftest import wait_until
 
 pytestmark = pytest.mark.integration
 
-FINISHED = (WorkflowStatus.COMPLETED, WorkflowStatus.FAILED, WorkflowStatus.CANCELLED)
 
 
-def start_many(name: str, count: int, **kwargs) -> list[int]:
-    return [engine.start(name, **kwargs).pk for _ in range(count)]
 
 
 def wait_finished(ids: list[int], timeout: float, cluster=None) -> None:
-    def done() -> bool:
-        return WorkflowRun.objects.filter(pk__in=ids, status__in=FINISHED).count() == len(ids)
-
     try:
-        wait_until(done, timeout=timeout, what=f"{len(ids)} runs to finish")
+        wait_until(lambda: all_finished(ids), timeout=timeout, what=f"{len(ids)} runs to finish")
     except AssertionError:
-        left = Counter(WorkflowRun.objects.filter(pk__in=ids).exclude(status__in=FINISHED)
-                       .values_list("status", "current_step"))
         logs = cluster.logs() if cluster is not None else ""
-        raise AssertionError(f"runs still unfinished after {timeout}s: {dict(left)}\n{logs}")
-
-
-def history(run_id: int) -> list[str]:
-    rows = StepExecution.objects.filter(run_id=run_id).order_by("id")
-    return [f"{row.step_name}:{row.status}" for row in rows]
-
-
-def assert_runs(ids: list[int], steps: list[str], note: str | None) -> None:
-    """Each run COMPLETED with exactly this history and (if given) one ledger row ``note``."""
-    expected = [f"{name}:completed" for name in steps]
-    notes = Counter(Ledger.objects.filter(run_id__in=ids, note=note).values_list("run_id",
-                                                                                 flat=True))
-    for run in WorkflowRun.objects.filter(pk__in=ids):
-        assert run.status == WorkflowStatus.COMPLETED, (run.pk, run.status, run.error)
-        assert history(run.pk) == expected, run.pk
-        if note is not None:
-            assert notes[run.pk] == 1, f"run {run.pk} wrote {notes[run.pk]} {note!r} rows"
-
-
-def suspended(ids: list[int]) -> bool:
-    waiting = WorkflowRun.objects.filter(pk__in=ids, status=WorkflowStatus.SUSPENDED)
-    return waiting.count() == len(ids)
+        raise AssertionError(f"runs still unfinished after {timeout}s: {unfinished(ids)}\n{logs}")
 
 
 def test_two_hundred_mixed_runs(cluster):
@@ -104,14 +81,6 @@ def test_two_hundred_mixed_runs(cluster):
     assert_no_duplicate_history()
 
 
-def open_step_transactions() -> int:
-    """Worker connections inside a transaction right now (a step body mid-way)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND state = 'idle in transaction' AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0]
 
 
 def test_sigkill_mid_step_then_new_worker(cluster):
