@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 from contextlib import contextmanager
 
 from django.db import connection, reset_queries, transaction
@@ -68,6 +69,31 @@ def queries_per_transition(backend: CollectingBackend, runs: int = 50) -> tuple[
     with capture() as captured:
         executed = backend.drain()
     return data_statements(captured) / executed, len(captured.captured_queries) / executed
+
+
+def round_trips_per_transition(backend: CollectingBackend, runs: int = 20) -> float:
+    """Client/server round trips per executed step, from a libpq trace of the connection:
+    each time the client sends and then reads the server's answer is one round trip (a BEGIN
+    that psycopg sends before the lock is one, whatever Django's query log shows)."""
+    import tempfile
+
+    from psycopg import pq
+
+    start_chains(runs)
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    with tempfile.TemporaryFile("w+") as trace:
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            executed = backend.drain()
+        finally:
+            pgconn.untrace()
+        trace.seek(0)
+        directions = [line.split("\t", 1)[0] for line in trace if line[:1] in "FB"]
+    trips = sum(1 for before, after in itertools.pairwise(directions)
+                if (before, after) == ("F", "B"))
+    return trips / executed
 
 
 def starts(backend: CollectingBackend, count: int) -> float:
@@ -142,6 +168,7 @@ def measure(quick: bool) -> dict[str, float]:
         populate.delete_runs("name = %s AND created_at > now() - interval '1 minute'",
                              ["bench_chain"])
         results["q_data"], results["q_all"] = queries_per_transition(backend)
+        results["round_trips"] = round_trips_per_transition(backend)
         # Old and new alternately, best of two each (load on the machine only slows a round).
         old, new = [], []
         for _ in range(2):
@@ -162,6 +189,7 @@ def measure(quick: bool) -> dict[str, float]:
 ROWS = [
     ("transitions/s (1,000 runs × 10 steps, engine.execute loop)", "transitions"),
     ("SQL statements per transition (without / with BEGIN+COMMIT)", "queries"),
+    ("round trips to PostgreSQL per transition (libpq trace)", "round_trips"),
     ("engine.start calls/s (one INSERT, autocommit)", "starts"),
     ("engine.start calls/s the old way (own transaction: BEGIN, INSERT, COMMIT)", "starts_old"),
     ("engine.start_many runs/s into the database (statements)", "start_many"),
@@ -179,6 +207,8 @@ def cell(r: dict[str, float], key: str) -> str:
         return f"{r['start_many']:,.0f} ({r['start_many_q']:.0f})"
     if key == "timers":
         return f"{r['timers']:,.0f} ({r['timers_q']:.0f})"
+    if key == "round_trips":
+        return f"{r[key]:.2f}"
     return f"{r[key]:,.0f}"
 
 

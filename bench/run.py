@@ -87,6 +87,8 @@ def summary(f: dict) -> None:
          f"{f['floor_orm']:,.0f} ORM floor tx/s", ratio(e["transitions"], f["floor_orm"]), ""],
         ["statements per goto transition, data / with BEGIN+COMMIT",
          f"{e['q_data']:.0f} / {e['q_all']:.0f}", "floor: 3 / 5", "", "≤ 3 all"],
+        ["round trips per goto transition (libpq trace)", f"{e['round_trips']:.2f}",
+         "floor: 5", "", ""],
         ["engine.start calls/s", e["starts"], f"{e['starts_old']:,.0f} the old way",
          ratio(e["starts"], e["starts_old"]), "≥ 120 %"],
         ["engine.start_many runs/s (statements)",

@@ -39,6 +39,12 @@ DATABASE_URL = os.environ.get(
 )
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=None,
                                               conn_health_checks=True)}
+# Prepared statements as psycopg's own default (5 executions), as a project on a direct
+# connection (or PgBouncer 1.21+ with max_prepared_statements) would set; Django's default
+# (None) never prepares. BENCH_PREPARE_THRESHOLD=none measures Django's default.
+if os.environ.get("BENCH_PREPARE_THRESHOLD", "5").lower() != "none":
+    DATABASES["default"]["OPTIONS"] = {
+        "prepare_threshold": int(os.environ.get("BENCH_PREPARE_THRESHOLD", "5"))}
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 
 CELERY_BROKER_URL = REDIS_URL

@@ -76,6 +76,10 @@ DATABASES = {
         os.environ.get("DATABASE_URL", "sqlite:///:memory:"), conn_max_age=0
     )
 }
+# DB_PREPARE_THRESHOLD=0 runs the PostgreSQL tier with prepared statements, which puts the
+# transition's lock and write on server-side binding (engine/hotcursor.py).
+if os.environ.get("DB_PREPARE_THRESHOLD"):
+    DATABASES["default"]["OPTIONS"] = {"prepare_threshold": int(os.environ["DB_PREPARE_THRESHOLD"])}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME", ":memory:")}
 

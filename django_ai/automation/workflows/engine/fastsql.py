@@ -16,11 +16,12 @@ import json
 from functools import cache
 from typing import Any
 
-from django.db import connection
-from django.db.models import BooleanField, Expression, Q, signals
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import BooleanField, CharField, Expression, Q, TextField, signals
 from django.utils import timezone
 
 from ..models import StepExecution, WorkflowRun
+from . import hotcursor
 
 
 def enabled() -> bool:
@@ -32,6 +33,14 @@ def enabled() -> bool:
         for sig in (signals.pre_save, signals.post_save)
         for model in (WorkflowRun, StepExecution)
     )
+
+
+def _hot_or_django_cursor(conn: Any) -> Any:
+    """Server-side binding and prepared statements where the connection allows them
+    (engine/hotcursor.py); Django's cursor otherwise."""
+    if hotcursor.enabled(conn):
+        return hotcursor.cursor(conn)
+    return conn.cursor()
 
 
 def _q(name: str) -> str:
@@ -50,17 +59,18 @@ def _lock_sql() -> tuple[str, tuple[Any, ...]]:
 def lock_run(run_id: int) -> WorkflowRun | None:
     """``select_for_update(skip_locked=True)`` by primary key: the run, or None (gone/held)."""
     sql, fields = _lock_sql()
-    with connection.cursor() as cursor:
+    conn = connections[DEFAULT_DB_ALIAS]  # the proxy looks the connection up on every use
+    with _hot_or_django_cursor(conn) as cursor:
         cursor.execute(sql, (run_id,))
         row = cursor.fetchone()
     if row is None:
         return None
     values = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value")
+        field.from_db_value(value, None, conn) if hasattr(field, "from_db_value")
         else value
         for field, value in zip(fields, row, strict=True)
     ]
-    return WorkflowRun.from_db(connection.alias, None, values)
+    return WorkflowRun.from_db(conn.alias, None, values)
 
 
 @cache
@@ -82,27 +92,41 @@ def _insert_sql() -> tuple[str, tuple[Any, ...]]:
     return sql, fields
 
 
-def _values(instance: Any, fields: tuple[Any, ...], add: bool) -> list[Any]:
-    # pre_save applies auto_now / auto_now_add exactly as Model.save() would.
-    return [field.get_db_prep_save(field.pre_save(instance, add), connection)
-            for field in fields]
+def _values(instance: Any, fields: tuple[Any, ...], add: bool, conn: Any) -> list[Any]:
+    # pre_save applies auto_now / auto_now_add exactly as Model.save() would. A text field's
+    # str (or None) goes through get_db_prep_save unchanged, so it is taken as it is: half
+    # the fields of a transition's write, a third of this function's time.
+    values = []
+    for field, text in zip(fields, _text_fields(fields), strict=True):
+        value = field.pre_save(instance, add)
+        if not (text and (value is None or isinstance(value, str))):
+            value = field.get_db_prep_save(value, conn)
+        values.append(value)
+    return values
+
+
+@cache
+def _text_fields(fields: tuple[Any, ...]) -> tuple[bool, ...]:
+    """Per field: Django's own CharField/TextField (not a subclass that may convert)."""
+    return tuple(type(field) in (CharField, TextField) for field in fields)
 
 
 def save(run: WorkflowRun, field_names: tuple[str, ...], row: StepExecution | None) -> None:
     """UPDATE the run's ``field_names`` and INSERT ``row`` (if any) in one statement."""
+    conn = connections[DEFAULT_DB_ALIAS]
     update, run_fields = _update_sql(field_names)
-    params = [*_values(run, run_fields, False), run.pk]
+    params = [*_values(run, run_fields, False, conn), run.pk]
     if row is None:
-        with connection.cursor() as cursor:
+        with _hot_or_django_cursor(conn) as cursor:
             cursor.execute(update, params)
         return
     insert, row_fields = _insert_sql()
-    with connection.cursor() as cursor:
+    with _hot_or_django_cursor(conn) as cursor:
         cursor.execute(f"WITH run_update AS ({update}) {insert}",
-                       [*params, *_values(row, row_fields, True)])
+                       [*params, *_values(row, row_fields, True, conn)])
         row.pk = cursor.fetchone()[0]
     row._state.adding = False
-    row._state.db = connection.alias
+    row._state.db = conn.alias
 
 
 class IdIsAny(Expression):
