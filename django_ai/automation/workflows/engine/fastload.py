@@ -57,6 +57,23 @@ def _plain() -> bool:
                 or signals.post_init.has_listeners(WorkflowRun))
 
 
+def plain() -> bool:
+    """Nothing listens to ``pre_init``/``post_init`` for runs: ``instance`` may be used."""
+    return _plain()
+
+
+def instance(values: list[Any], alias: str) -> WorkflowRun:
+    """A run from its concrete fields' converted values (in field order), as ``from_db``
+    makes it (not adding, on ``alias``) but without ``Model.__init__``."""
+    run = WorkflowRun.__new__(WorkflowRun)
+    state = ModelState()
+    state.adding = False
+    state.db = alias
+    run._state = state
+    run.__dict__.update(zip(_attnames(), values, strict=True))
+    return run
+
+
 def runs(queryset: QuerySet[WorkflowRun], size: int) -> list[WorkflowRun]:
     """``list(queryset[:size])`` (an unsliced, ordered queryset of runs), built faster."""
     if not _plain():
