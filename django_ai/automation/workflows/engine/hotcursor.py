@@ -8,7 +8,7 @@ which works through PgBouncer in transaction mode), and psycopg prepares the sta
 ``prepare_threshold`` executions when the connection allows it. Django's
 ``OPTIONS["prepare_threshold"]`` sets that (Django's default, None, never prepares: prepared
 statements need PgBouncer 1.21+ with ``max_prepared_statements`` in transaction mode);
-docs/performance.md, "Prepared statements".
+docs/howto-deploying.md, "PostgreSQL: prepared statements and PgBouncer".
 
 The cursor is wrapped by Django (``connection._prepare_cursor``), so ``connection.queries``,
 ``CaptureQueriesContext`` and ``execute_wrapper`` see every statement as they see the ORM's.
