@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from django.db import models
@@ -75,7 +74,7 @@ def _short(field: Any) -> Short | None:
     return None
 
 
-@cache
 def plan(fields: tuple[Any, ...]) -> tuple[Short | None, ...]:
-    """Per field, its short way or None (``get_db_prep_save`` every time)."""
+    """Per field, its short way or None (``get_db_prep_save`` every time). Callers keep the
+    plan with their statement (hashing the fields for a cache costs as much as the walk)."""
     return tuple(_short(field) for field in fields)

@@ -48,17 +48,17 @@ def _q(name: str) -> str:
 
 
 @cache
-def _lock_sql() -> tuple[str, tuple[Any, ...]]:
+def _lock_sql() -> tuple[str, tuple[Any, ...], tuple[tuple[int, Any, bool], ...]]:
     fields = tuple(WorkflowRun._meta.concrete_fields)
     columns = ", ".join(_q(field.column) for field in fields)
     sql = (f"SELECT {columns} FROM {_q(WorkflowRun._meta.db_table)} "
            f"WHERE {_q('id')} = %s FOR UPDATE SKIP LOCKED")
-    return sql, fields
+    return sql, fields, _converted(fields)
 
 
 def lock_run(run_id: int) -> WorkflowRun | None:
     """``select_for_update(skip_locked=True)`` by primary key: the run, or None (gone/held)."""
-    sql, fields = _lock_sql()
+    sql, _fields, converted = _lock_sql()
     conn = connections[DEFAULT_DB_ALIAS]  # the proxy looks the connection up on every use
     with _hot_or_django_cursor(conn) as cursor:
         cursor.execute(sql, (run_id,))
@@ -66,7 +66,7 @@ def lock_run(run_id: int) -> WorkflowRun | None:
     if row is None:
         return None
     values = list(row)
-    for index, field, plain_json in _converted(fields):
+    for index, field, plain_json in converted:
         value = values[index]
         # An empty JSON object or list needs no parser (most of a run's JSON columns).
         if plain_json and value in ("{}", "[]"):
@@ -78,7 +78,6 @@ def lock_run(run_id: int) -> WorkflowRun | None:
     return WorkflowRun.from_db(conn.alias, None, values)
 
 
-@cache
 def _converted(fields: tuple[Any, ...]) -> tuple[tuple[int, Any, bool], ...]:
     """The fields whose values go through ``from_db_value`` (the JSON columns, as text), and
     whether each is Django's own JSONField without a decoder."""
@@ -87,31 +86,32 @@ def _converted(fields: tuple[Any, ...]) -> tuple[tuple[int, Any, bool], ...]:
 
 
 @cache
-def _update_sql(field_names: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
+def _update_sql(field_names: tuple[str, ...]) -> tuple[str, tuple[Any, ...], tuple[Any, ...]]:
     fields = tuple(WorkflowRun._meta.get_field(name) for name in field_names)
     assignments = ", ".join(f"{_q(field.column)} = %s" for field in fields)
     sql = f"UPDATE {_q(WorkflowRun._meta.db_table)} SET {assignments} WHERE {_q('id')} = %s"
-    return sql, fields
+    return sql, fields, fastprep.plan(fields)
 
 
 @cache
-def _insert_sql() -> tuple[str, tuple[Any, ...]]:
+def _insert_sql() -> tuple[str, tuple[Any, ...], tuple[Any, ...]]:
     # Every column but the id: fields other apps add to the history row are written too.
     fields = tuple(f for f in StepExecution._meta.concrete_fields if not f.primary_key)
     columns = ", ".join(_q(field.column) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = (f"INSERT INTO {_q(StepExecution._meta.db_table)} ({columns}) VALUES ({marks}) "
            f"RETURNING {_q('id')}")
-    return sql, fields
+    return sql, fields, fastprep.plan(fields)
 
 
-def _values(instance: Any, fields: tuple[Any, ...], add: bool, conn: Any) -> list[Any]:
+def _values(instance: Any, fields: tuple[Any, ...], plan: tuple[Any, ...], add: bool,
+            conn: Any) -> list[Any]:
     # pre_save applies auto_now / auto_now_add exactly as Model.save() would. The common
     # values of Django's own field classes take the short way to what get_db_prep_save
     # returns for them (fastprep.py); anything else goes through get_db_prep_save.
     values = []
     ops = conn.ops
-    for field, short in zip(fields, fastprep.plan(fields), strict=True):
+    for field, short in zip(fields, plan, strict=True):
         value = field.pre_save(instance, add)
         prepared = fastprep.SLOW if short is None else short(value, ops)
         values.append(field.get_db_prep_save(value, conn) if prepared is fastprep.SLOW
@@ -122,16 +122,16 @@ def _values(instance: Any, fields: tuple[Any, ...], add: bool, conn: Any) -> lis
 def save(run: WorkflowRun, field_names: tuple[str, ...], row: StepExecution | None) -> None:
     """UPDATE the run's ``field_names`` and INSERT ``row`` (if any) in one statement."""
     conn = connections[DEFAULT_DB_ALIAS]
-    update, run_fields = _update_sql(field_names)
-    params = [*_values(run, run_fields, False, conn), run.pk]
+    update, run_fields, run_plan = _update_sql(field_names)
+    params = [*_values(run, run_fields, run_plan, False, conn), run.pk]
     if row is None:
         with _hot_or_django_cursor(conn) as cursor:
             cursor.execute(update, params)
         return
-    insert, row_fields = _insert_sql()
+    insert, row_fields, row_plan = _insert_sql()
     with _hot_or_django_cursor(conn) as cursor:
         cursor.execute(f"WITH run_update AS ({update}) {insert}",
-                       [*params, *_values(row, row_fields, True, conn)])
+                       [*params, *_values(row, row_fields, row_plan, True, conn)])
         row.pk = cursor.fetchone()[0]
     row._state.adding = False
     row._state.db = conn.alias
