@@ -1,0 +1,116 @@
+"""``engine.signal`` to many waiting runs, the grouped path (``engine/fastsignal.py``) against
+the per-instance path (``engine/resuming.py``), alternated in one process, with the time of
+each stage. Collecting backend: the hand-off is collected, not published.
+
+    python -m bench.signal_stages [--runs 10000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django_ai.automation.workflows.core import engine
+from django_ai.automation.workflows.engine import fastsignal, resuming, waking
+
+from . import populate
+from .common import median, setup_django, table
+from .engine_direct import capture, collecting, data_statements
+
+_STAGES = {
+    "old": [(waking, "_locked_batches", "lock and load instances"),
+            (resuming, "prepare", "prepare (pydantic per run)"),
+            (resuming, "apply", "apply (advance, group, UPDATE, INSERT)")],
+    "new": [(fastsignal, "locked_batches", "lock narrow rows"),
+            (fastsignal, "_plan", "plan (pydantic per group)"),
+            (fastsignal, "_through_resuming", "slow-path runs"),
+            (fastsignal, "_write", "INSERT+UPDATE per group")],
+}
+
+
+def _timed(function: Callable[..., Any], spent: dict[str, float], label: str) -> Callable:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[label] += time.perf_counter() - start
+
+    def generate(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        items = function(*args, **kwargs)
+        while True:
+            start = time.perf_counter()
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+            finally:
+                spent[label] += time.perf_counter() - start
+            yield item
+
+    return generate if "batches" in function.__name__ else call
+
+
+@contextmanager
+def _stages(path: str, spent: dict[str, float]) -> Iterator[None]:
+    saved = [(module, name, getattr(module, name)) for module, name, _ in _STAGES[path]]
+    for module, name, label in _STAGES[path]:
+        setattr(module, name, _timed(getattr(module, name), spent, label))
+    try:
+        yield
+    finally:
+        for module, name, function in saved:
+            setattr(module, name, function)
+
+
+def one_call(backend: Any, runs: int, path: str) -> tuple[float, int, dict[str, float]]:
+    """Seconds in ``engine.signal``, its data statements, and the seconds per stage."""
+    populate.add_signal_waiters(runs)
+    populate.analyze()
+    fastsignal.ENABLED = path == "new"
+    spent: dict[str, float] = defaultdict(float)
+    try:
+        with _stages(path, spent), capture() as captured:
+            start = time.perf_counter()
+            resumed = engine.signal("bench-go", {"started": 0.0})
+            seconds = time.perf_counter() - start
+    finally:
+        fastsignal.ENABLED = True
+    assert resumed == runs == len(backend.steps), (resumed, runs, len(backend.steps))
+    backend.clear()
+    populate.delete_runs("name = %s", ["bench_signal"])
+    spent["the rest (commit, hand-off)"] = seconds - sum(spent.values())
+    return seconds, data_statements(captured), spent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    setup_django(fresh=True)
+    calls: dict[str, list[tuple[float, int, dict[str, float]]]] = defaultdict(list)
+    with collecting() as backend:
+        one_call(backend, 100, "new")  # warm up both paths (imports, cached SQL)
+        one_call(backend, 100, "old")
+        for _ in range(args.rounds):
+            for path in ("old", "new"):
+                calls[path].append(one_call(backend, args.runs, path))
+    rows = []
+    for path in ("old", "new"):
+        seconds = [call[0] for call in calls[path]]
+        rows.append([path, min(seconds), median(seconds), max(seconds), calls[path][0][1]])
+    table(f"engine.signal to {args.runs:,} waiting runs, {args.rounds} calls each, alternated",
+          ["path", "best s", "median s", "worst s", "statements"], rows)
+    for path in ("old", "new"):
+        labels = list(calls[path][0][2])
+        table(f"stages, {path} path (median s)", ["stage", "seconds"],
+              [[label, median([call[2][label] for call in calls[path]])] for label in labels])
+
+
+if __name__ == "__main__":
+    main()
