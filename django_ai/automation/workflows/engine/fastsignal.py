@@ -28,6 +28,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
+from django.utils import timezone
 from pydantic import ValidationError
 
 from .. import registry
@@ -202,9 +203,10 @@ def _sql(advances: bool, merges: bool) -> str:
 
 
 def _write(plan: _Plan, outcome: Outcome) -> None:
-    at = now()
-    updated_at = WorkflowRun._meta.get_field("updated_at").get_db_prep_save(at, connection)
-    created_at = StepExecution._meta.get_field("created_at").get_db_prep_save(at, connection)
+    updated_at = WorkflowRun._meta.get_field("updated_at").get_db_prep_save(now(), connection)
+    # auto_now_add: the wall clock, as Model.save() and fastsql.insert_values write it.
+    created_at = StepExecution._meta.get_field("created_at").get_db_prep_save(
+        timezone.now(), connection)
     with connection.cursor() as cursor:
         for (shared, fingerprint, advances, target), members in plan.groups.items():
             ids = [row[0] for row in members]
