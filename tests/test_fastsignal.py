@@ -281,5 +281,6 @@ def test_the_grouped_path_takes_two_statements_a_batch(collector):
     data, _control = statements(captured)
     if connection.vendor == "postgresql":  # batches of 4: lock, then one INSERT+UPDATE each
         assert len(data) == 6, data
+        assert all("FOR UPDATE" in text for text in data[::2]), data
         assert all(text.startswith("WITH") for text in data[1::2]), data
     assert len(collector.steps) == 10

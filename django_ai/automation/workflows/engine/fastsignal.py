@@ -134,6 +134,11 @@ def _updates(spec: WorkflowSpec, data: dict[str, Any], payload: dict[str, Any],
     return updates
 
 
+def _data(text: str) -> Any:
+    """A run's saved Context from its JSON text, as the model field would decode it."""
+    return WorkflowRun._meta.get_field("data").from_db_value(text, None, connection)
+
+
 def _plan(rows: list[tuple[Any, ...]], payload: dict[str, Any], what: str) -> _Plan:
     plan = _Plan()
     by_data: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
@@ -149,10 +154,10 @@ def _plan(rows: list[tuple[Any, ...]], payload: dict[str, Any], what: str) -> _P
         plan.reached += len(members)
         plan.held.update(held)
         if purity.pure(spec.context_cls):
-            _group(plan, spec, members, _updates(spec, json.loads(text), payload, held, what))
+            _group(plan, spec, members, _updates(spec, _data(text), payload, held, what))
         else:
             for row in members:
-                _group(plan, spec, [row], _updates(spec, json.loads(row[5]), payload, held, what))
+                _group(plan, spec, [row], _updates(spec, _data(row[5]), payload, held, what))
     return plan
 
 
