@@ -144,7 +144,7 @@ def test_celery_publishes_a_fan_out_in_batch_messages_over_one_producer(settings
     assert [call.kwargs["argsrepr"] for call in send.call_args_list] == [
         "([[1, 's', 1], ... 3 steps, ..., [3, 's', 1]],)",
         "([[4, 's', 1], ... 3 steps, ..., [6, 's', 1]],)",
-        "([[7, 's', 1], ... 1 steps, ..., [7, 's', 1]],)"]
+        "([[7, 's', 1]],)"]
 
 
 def test_celery_batch_publish_failure_is_logged_not_raised(settings, caplog):
