@@ -2,9 +2,11 @@
 the per-instance path (``engine/resuming.py``), alternated in one process, with the time of
 each stage. Collecting backend: the hand-off is collected, not published; with ``--celery``
 the call includes publishing the messages to the bench broker (no worker runs them: they
-are purged after each call).
+are purged after each call); with ``--workers`` a Celery worker (-c 2) runs the resumed
+steps meanwhile, as in ``bench.engine_workers``, and each call is followed by the time until
+every resumed step has run.
 
-    python -m bench.signal_stages [--runs 10000] [--rounds 3] [--celery]
+    python -m bench.signal_stages [--runs 10000] [--rounds 3] [--celery | --workers]
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from django_ai.automation.workflows.engine import fastsignal, resuming, waking
 from . import populate
 from .common import median, setup_django, table
 from .engine_direct import capture, collecting, data_statements
-from .engine_workers import celery_backend
-from .worker import purge
+from .engine_workers import celery_backend, wait_done
+from .worker import Worker, purge
 
 _STAGES = {
     "old": [(waking, "_locked_batches", "lock and load instances"),
@@ -73,23 +75,31 @@ def _stages(path: str, spent: dict[str, float]) -> Iterator[None]:
 
 
 class _Published:
-    """Stands in for the collecting backend's checks when Celery publishes the hand-off."""
+    """Stands in for the collecting backend when Celery publishes the hand-off."""
 
     steps: list[Any] = []
 
+    def __init__(self, worker: bool) -> None:
+        self.worker = worker  # a worker runs the steps: wait for them before going on
+
     def clear(self) -> None:
-        purge()
+        if not self.worker:
+            purge()
 
 
 @contextmanager
-def _backend(celery: bool) -> Iterator[Any]:
-    if not celery:
+def _backend(mode: str) -> Iterator[Any]:
+    if mode == "collecting":
         with collecting() as backend:
             yield backend
         return
     purge()
     with celery_backend():
-        yield _Published()
+        if mode == "celery":
+            yield _Published(worker=False)
+        else:
+            with Worker(concurrency=2):
+                yield _Published(worker=True)
     purge()
 
 
@@ -97,9 +107,14 @@ def _old_argsrepr(deliveries: Any) -> None:
     return None  # Celery's own saferepr of every delivery, as before the short summary
 
 
-def one_call(backend: Any, runs: int, path: str) -> tuple[float, int, dict[str, float]]:
-    """Seconds in ``engine.signal``, its data statements, and the seconds per stage. The old
-    path is the code before issue 15 point 3's last changes, Celery's ``argsrepr`` included."""
+Call = tuple[float, int, dict[str, float], float]
+
+
+def one_call(backend: Any, runs: int, path: str) -> Call:
+    """Seconds in ``engine.signal``, its data statements, the seconds per stage, and (with a
+    worker) the seconds from the call until every resumed step has run, else NaN. The old path
+    is the code before issue 15 point 3's last changes, Celery's ``argsrepr`` included."""
+    first = populate.last_id()
     populate.add_signal_waiters(runs)
     populate.analyze()
     fastsignal.ENABLED = path == "new"
@@ -117,10 +132,14 @@ def one_call(backend: Any, runs: int, path: str) -> tuple[float, int, dict[str, 
         celery.batch_repr = short_repr
     published = isinstance(backend, _Published)
     assert resumed == runs == (runs if published else len(backend.steps)), (resumed, runs)
+    total = float("nan")
+    if getattr(backend, "worker", False):
+        wait_done("bench_signal", first, runs)
+        total = time.perf_counter() - start
     backend.clear()
     populate.delete_runs("name = %s", ["bench_signal"])
     spent["the rest (commit, hand-off)"] = seconds - sum(spent.values())
-    return seconds, data_statements(captured), spent
+    return seconds, data_statements(captured), spent, total
 
 
 def main() -> None:
@@ -128,10 +147,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--celery", action="store_true", help="publish with the Celery backend")
+    parser.add_argument("--workers", action="store_true", help="and run the steps meanwhile")
     args = parser.parse_args()
+    mode = "workers" if args.workers else "celery" if args.celery else "collecting"
     setup_django(fresh=True)
-    calls: dict[str, list[tuple[float, int, dict[str, float]]]] = defaultdict(list)
-    with _backend(args.celery) as backend:
+    calls: dict[str, list[Call]] = defaultdict(list)
+    with _backend(mode) as backend:
         one_call(backend, 100, "new")  # warm up both paths (imports, cached SQL)
         one_call(backend, 100, "old")
         for _ in range(args.rounds):
@@ -140,11 +161,14 @@ def main() -> None:
     rows = []
     for path in ("old", "new"):
         seconds = [call[0] for call in calls[path]]
-        rows.append([path, min(seconds), median(seconds), max(seconds), calls[path][0][1]])
-    how = "Celery backend" if args.celery else "collecting backend"
+        rows.append([path, min(seconds), median(seconds), max(seconds), calls[path][0][1],
+                     median([call[3] for call in calls[path]])])
+    how = {"collecting": "collecting backend", "celery": "Celery backend, no worker",
+           "workers": "Celery backend, a worker -c 2 running the resumed steps"}[mode]
     table(f"engine.signal to {args.runs:,} waiting runs ({how}), {args.rounds} calls each, "
           "alternated",
-          ["path", "best s", "median s", "worst s", "statements"], rows)
+          ["path", "best s", "median s", "worst s", "statements",
+           "all steps done s (median)"], rows)
     for path in ("old", "new"):
         labels = list(calls[path][0][2])
         table(f"stages, {path} path (median s)", ["stage", "seconds"],
