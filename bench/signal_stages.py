@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django_ai.automation.workflows.backends import celery
+from django_ai.automation.workflows.backends.celery import CeleryBackend
 from django_ai.automation.workflows.core import engine
 from django_ai.automation.workflows.engine import fastsignal, resuming, waking
 
@@ -28,14 +29,15 @@ from .engine_direct import capture, collecting, data_statements
 from .engine_workers import celery_backend, wait_done
 from .worker import Worker, purge
 
+_PUBLISHING = (CeleryBackend, "deliver_many", "publishing (Celery backend only)")
 _STAGES = {
     "old": [(waking, "_locked_batches", "lock and load instances"),
             (resuming, "prepare", "prepare (pydantic per run)"),
-            (resuming, "apply", "apply (advance, group, UPDATE, INSERT)")],
+            (resuming, "apply", "apply (advance, group, UPDATE, INSERT)"), _PUBLISHING],
     "new": [(fastsignal, "locked_batches", "lock narrow rows"),
             (fastsignal, "_plan", "plan (pydantic per group)"),
             (fastsignal, "_through_resuming", "slow-path runs"),
-            (fastsignal, "_write", "INSERT+UPDATE per group")],
+            (fastsignal, "_write", "INSERT+UPDATE per group"), _PUBLISHING],
 }
 
 
@@ -138,7 +140,7 @@ def one_call(backend: Any, runs: int, path: str) -> Call:
         total = time.perf_counter() - start
     backend.clear()
     populate.delete_runs("name = %s", ["bench_signal"])
-    spent["the rest (commit, hand-off)"] = seconds - sum(spent.values())
+    spent["the rest (commit, ...)"] = seconds - sum(spent.values())
     return seconds, data_statements(captured), spent, total
 
 
