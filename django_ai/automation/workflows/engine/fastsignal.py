@@ -15,6 +15,7 @@ as a full instance: a workflow or resume step this process does not know (rollin
 workflow with limits, a resume step that suspends on entry, a Context whose merge is not
 ``data | updates``. A payload that does not fit a run, or cannot be stored, sends the whole
 batch through ``resuming`` too, which raises the same error as before.
+Runs set aside during a rolling deploy (``deferred``) are not selected at all (``waking``).
 """
 
 from __future__ import annotations

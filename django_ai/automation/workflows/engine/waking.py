@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from ....conf import ai_settings
 from ..backends import hand_off_steps
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
-from . import fastload, fastsignal, kept, resuming
+from . import deferred, fastload, fastsignal, kept, resuming
 from .kept import SignalOutcome
 from .payloads import unheld_error
 
@@ -40,7 +40,7 @@ def _signal_one(name: str, payload: dict[str, Any], run_id: int) -> SignalOutcom
             return SignalOutcome(0)
         if (run.status, run.wait_kind, run.waiting_for) != (
             WorkflowStatus.SUSPENDED, WaitKind.SIGNAL, name
-        ):
+        ) or deferred.set_aside(run):  # its wait is answered: this is for the next one
             kept.keep(run, name, payload)
             return SignalOutcome(0, kept=1)
         prepared = resuming.prepare([run], payload, f"Signal {name!r}", strict=True)
@@ -59,7 +59,8 @@ def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None, *
         raise TypeError(f"engine.signal({name!r}, payload=...) takes a dict, not {payload!r}.")
     if run_id is not None:
         return _signal_one(name, payload, run_id)
-    queryset = WorkflowRun.objects.waiting_for_signal(name)
+    # Set-aside runs are not waiting any more: their kept payload resumes them (deferred.py).
+    queryset = WorkflowRun.objects.waiting_for_signal(name).filter(deferred.WAITING)
     if within is not None:  # a subquery, not a list
         queryset = queryset.filter(pk__in=within.values("pk"))
     outcome = fastsignal.Outcome()
@@ -96,7 +97,8 @@ def event_waiters(event_name: str, entity_model: str, entity_id: str) -> QuerySe
         Q(entity_id=entity_id) & (Q(entity_model="") | Q(entity_model=entity_model))
     )
     return WorkflowRun.objects.filter(
-        binding, status=WorkflowStatus.SUSPENDED, wait_kind=WaitKind.EVENT, waiting_for=event_name
+        binding, deferred.WAITING, status=WorkflowStatus.SUSPENDED, wait_kind=WaitKind.EVENT,
+        waiting_for=event_name,
     )
 
 
