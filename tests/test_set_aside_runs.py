@@ -175,3 +175,19 @@ def test_when_no_kept_payload_fits_the_run_waits_again_and_a_signal_resumes_it(t
     assert run.step_executions.filter(status=StepExecution.Status.SIGNAL_DISCARDED).count() == 1
     assert engine.signal("sa-go", {"note": "two"}) == 1
     assert fresh(run).current_step == "middle" and run.data["seen"] == ["two"]
+
+
+def test_a_second_payload_set_aside_by_an_earlier_release_is_recorded_not_kept(tm):
+    # A release without this fix set a second broadcast aside for the same wait.
+    run = engine.start("sa_twice")
+    set_aside("sa_twice", lambda: engine.signal("sa-go", {"note": "one"}))
+    run = fresh(run)
+    second = {"name": "sa-go", "payload": {"note": "two"}, "kept_at": tm.now.isoformat(),
+              "timeout_at": None}
+    WorkflowRun.objects.filter(pk=run.pk).update(kept_signals=[*run.kept_signals, second])
+    tm.advance(timedelta(seconds=2))
+    run = fresh(run)
+    assert (run.status, run.current_step) == (WorkflowStatus.SUSPENDED, "middle")
+    assert run.data["seen"] == ["one"] and run.kept_signals == []
+    discarded = run.step_executions.get(status=StepExecution.Status.SIGNAL_DISCARDED)
+    assert "'note': 'two'" in discarded.error and "answered the same wait" in discarded.error

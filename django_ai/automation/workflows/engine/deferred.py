@@ -112,6 +112,15 @@ def _resume(run: WorkflowRun, rows: list[StepExecution]) -> None:
     persist(run, *rows)
 
 
+def _answered_already(run: WorkflowRun) -> list[StepExecution]:
+    """Payloads set aside for the same wait after the one that answers it (a release before
+    set-aside runs were skipped kept them): dropped and recorded, never taken by a later wait."""
+    late = [i for i in run.kept_signals if i.get("name") == run.waiting_for and "timeout_at" in i]
+    run.kept_signals = [i for i in run.kept_signals if not any(i is j for j in late)]
+    why = "it reached the run after an earlier payload had answered the same wait."
+    return [discard_row(run, item, why) for item in late]
+
+
 def resume_deferred(run: WorkflowRun) -> bool:
     """At the run's timer: resume with the payload kept by :func:`defer` if this process knows
     the code. True when the timer was for that (handled here), False for a real timeout."""
@@ -133,6 +142,7 @@ def resume_deferred(run: WorkflowRun) -> bool:
         run.kept_signals = [i for i in run.kept_signals if i is not item]
         why = _merged(run, item)
         if not why:
+            rows += _answered_already(run)
             _resume(run, rows)
             return True
         rows.append(discard_row(run, item, why))
