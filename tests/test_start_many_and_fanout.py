@@ -140,6 +140,11 @@ def test_celery_publishes_a_fan_out_in_batch_messages_over_one_producer(settings
     producers = {id(call.kwargs["producer"]) for call in send.call_args_list}
     assert len(producers) == 1
     single.assert_called_once_with((9, "s", 2))
+    # A short argsrepr (logs, monitoring): Celery's own saferepr would walk every delivery.
+    assert [call.kwargs["argsrepr"] for call in send.call_args_list] == [
+        "([[1, 's', 1], ... 3 steps, ..., [3, 's', 1]],)",
+        "([[4, 's', 1], ... 3 steps, ..., [6, 's', 1]],)",
+        "([[7, 's', 1]],)"]
 
 
 def test_celery_batch_publish_failure_is_logged_not_raised(settings, caplog):

@@ -99,7 +99,7 @@ def _take(run: WorkflowRun, name: str) -> dict[str, Any] | None:
     return None
 
 
-def _discard_row(run: WorkflowRun, item: dict[str, Any], why: str) -> StepExecution:
+def discard_row(run: WorkflowRun, item: dict[str, Any], why: str) -> StepExecution:
     logger.info("Run %s (%s): kept signal %r discarded: %s", run.pk, run.name, item.get("name"),
                 why)
     return StepExecution(
@@ -117,7 +117,7 @@ def consume(run: WorkflowRun, spec: WorkflowSpec, step: StepSpec, name: str) -> 
     while (item := _take(run, name)) is not None:
         why = _merge_kept(run, spec, step, item.get("payload") or {})
         if why:  # the step changed the Context since the signal came, say
-            rows.append(_discard_row(run, item, why))
+            rows.append(discard_row(run, item, why))
             continue
         rows.append(history(run, StepExecution.Status.COMPLETED))
         enter_step(run, spec, spec.step_after(step.name) or "")
@@ -153,5 +153,5 @@ def discard(run: WorkflowRun, outcome: str) -> None:
     if not run.kept_signals:
         return
     why = f"the run {outcome} without waiting for it."
-    StepExecution.objects.bulk_create([_discard_row(run, item, why) for item in run.kept_signals])
+    StepExecution.objects.bulk_create([discard_row(run, item, why) for item in run.kept_signals])
     run.kept_signals = []

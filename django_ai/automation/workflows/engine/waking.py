@@ -8,8 +8,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from ....conf import ai_settings
+from ..backends import hand_off_steps
 from ..models import WaitKind, WorkflowRun, WorkflowStatus
-from . import fastload, kept, resuming
+from . import deferred, fastload, fastsignal, kept, resuming
 from .kept import SignalOutcome
 from .payloads import unheld_error
 
@@ -39,7 +40,7 @@ def _signal_one(name: str, payload: dict[str, Any], run_id: int) -> SignalOutcom
             return SignalOutcome(0)
         if (run.status, run.wait_kind, run.waiting_for) != (
             WorkflowStatus.SUSPENDED, WaitKind.SIGNAL, name
-        ):
+        ) or deferred.set_aside(run):  # its wait is answered: this is for the next one
             kept.keep(run, name, payload)
             return SignalOutcome(0, kept=1)
         prepared = resuming.prepare([run], payload, f"Signal {name!r}", strict=True)
@@ -58,20 +59,26 @@ def signal_runs(name: str, payload: dict[str, Any] | None, run_id: int | None, *
         raise TypeError(f"engine.signal({name!r}, payload=...) takes a dict, not {payload!r}.")
     if run_id is not None:
         return _signal_one(name, payload, run_id)
-    queryset = WorkflowRun.objects.waiting_for_signal(name)
+    # Set-aside runs are not waiting any more: their kept payload resumes them (deferred.py).
+    queryset = WorkflowRun.objects.waiting_for_signal(name).filter(deferred.WAITING)
     if within is not None:  # a subquery, not a list
         queryset = queryset.filter(pk__in=within.values("pk"))
-    resumed, reached, held, set_aside = 0, 0, set(), 0
+    outcome = fastsignal.Outcome()
+    what = f"Signal {name!r}"
     with transaction.atomic():
-        for batch in _locked_batches(queryset):
-            prepared = resuming.prepare(batch, payload, f"Signal {name!r}", strict=True)
-            resumed += resuming.apply(prepared)
-            reached += prepared.reached
-            held |= prepared.held
-            set_aside += len(prepared.set_aside)  # kept for a process that knows their code
+        if fastsignal.usable():
+            size = int(ai_settings()["SIGNAL_BATCH_SIZE"])
+            for rows in fastsignal.locked_batches(queryset, size):
+                fastsignal.resume_batch(rows, payload, what, outcome)
+        else:
+            for batch in _locked_batches(queryset):
+                prepared = resuming.prepare(batch, payload, what, strict=True)
+                outcome.add(prepared, resuming.apply(prepared))
         # A broadcast learns which Contexts it reached as it goes; raising rolls it all back.
-        _reject_unheld(name, payload, held, reached, None)
-    return SignalOutcome(resumed, kept=set_aside)
+        _reject_unheld(name, payload, outcome.held, outcome.reached, None)
+        hand_off_steps(outcome.deliveries)  # one hand-off for the runs resumed in batches
+    # set_aside: kept for a process that knows their code (a rolling deploy)
+    return SignalOutcome(outcome.resumed, kept=outcome.set_aside)
 
 
 def _reject_unheld(name: str, payload: dict[str, Any], held: set[str], reached: int,
@@ -90,7 +97,8 @@ def event_waiters(event_name: str, entity_model: str, entity_id: str) -> QuerySe
         Q(entity_id=entity_id) & (Q(entity_model="") | Q(entity_model=entity_model))
     )
     return WorkflowRun.objects.filter(
-        binding, status=WorkflowStatus.SUSPENDED, wait_kind=WaitKind.EVENT, waiting_for=event_name
+        binding, deferred.WAITING, status=WorkflowStatus.SUSPENDED, wait_kind=WaitKind.EVENT,
+        waiting_for=event_name,
     )
 
 
