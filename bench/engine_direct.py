@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django_ai.automation.workflows.backends import set_backend_override
 from django_ai.automation.workflows.core import engine
 
-from . import populate
+from . import floor_ratio, populate
 from .benchapp.workflows import CHAIN_STEPS
 from .collect import CollectingBackend
 from .common import log, rate, setup_django, stopwatch, table
@@ -167,6 +167,7 @@ def measure(quick: bool) -> dict[str, float]:
         }
         populate.delete_runs("name = %s AND created_at > now() - interval '1 minute'",
                              ["bench_chain"])
+        results.update(floor_ratio.measure(backend, start_chains, quick))
         results["q_data"], results["q_all"] = queries_per_transition(backend)
         results["round_trips"] = round_trips_per_transition(backend)
         # Old and new alternately, best of two each (load on the machine only slows a round).
@@ -188,6 +189,7 @@ def measure(quick: bool) -> dict[str, float]:
 
 ROWS = [
     ("transitions/s (1,000 runs × 10 steps, engine.execute loop)", "transitions"),
+    ("interleaved with the raw psycopg floor: engine / floor tx/s (ratio)", "interleaved"),
     ("SQL statements per transition (without / with BEGIN+COMMIT)", "queries"),
     ("round trips to PostgreSQL per transition (libpq trace)", "round_trips"),
     ("engine.start calls/s (one INSERT, autocommit)", "starts"),
@@ -207,6 +209,9 @@ def cell(r: dict[str, float], key: str) -> str:
         return f"{r['start_many']:,.0f} ({r['start_many_q']:.0f})"
     if key == "timers":
         return f"{r['timers']:,.0f} ({r['timers_q']:.0f})"
+    if key == "interleaved":
+        return (f"{r['il_engine']:,.0f} / {r['il_floor']:,.0f} "
+                f"({r['il_engine'] / r['il_floor']:.0%})")
     if key == "round_trips":
         return f"{r[key]:.2f}"
     return f"{r[key]:,.0f}"

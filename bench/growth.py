@@ -47,7 +47,8 @@ def print_tables(results: list[tuple[str, dict[str, float], dict[str, str]]]) ->
     rows = []
     for label, key in engine_direct.ROWS:
         cells = [engine_direct.cell(figures, key) for _, figures, _ in results]
-        metric = {"queries": "q_data", "fanout": "fanout_s", "timers": "timers"}.get(key, key)
+        metric = {"queries": "q_data", "fanout": "fanout_s", "timers": "timers",
+                  "interleaved": "il_engine"}.get(key, key)
         first, last = results[0][1][metric], results[-1][1][metric]
         rows.append([label, *cells, change(first, last, metric not in ("fanout_s", "q_data"))])
     table("Growth: engine figures (direct loop) as the tables fill", ["figure", *names,
