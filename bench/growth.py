@@ -27,8 +27,8 @@ def run_levels(quick: bool) -> list[tuple[str, dict[str, float], dict[str, str]]
             populate.analyze(vacuum=True)
         log(f"level {name}: filled in {filled[0]:.1f} s: {populate.counts()}")
         figures = engine_direct.measure(quick)
-        plan_summary = {label: plans.summary(plans.explain(sql))
-                        for label, sql in plans.hot_queries().items()}
+        plan_summary = {label: plans.summary(plans.explain(*query))
+                        for label, query in plans.hot_queries().items()}
         results.append((name, figures, plan_summary))
     return results
 

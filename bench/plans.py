@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
@@ -14,16 +16,32 @@ from django.db import connection, transaction
 from django_ai.automation.workflows.core import engine
 
 from . import populate
-from .engine_direct import capture, collecting, start_chains
+from .engine_direct import collecting, start_chains
+
+Query = tuple[str, Any]  # SQL with %s placeholders, and its parameters
 
 
-def _selects(captured: Any) -> list[str]:
-    return [q["sql"] for q in captured.captured_queries if q["sql"].upper().startswith("SELECT")]
+@contextmanager
+def capture() -> Iterator[list[Query]]:
+    """The statements sent meanwhile with their parameters, from an ``execute_wrapper``: the
+    query log shows prepared statements with ``$n`` placeholders and no values."""
+    sent: list[Query] = []
+
+    def record(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield sent
 
 
-def hot_queries() -> dict[str, str]:
+def _selects(captured: list[Query]) -> list[Query]:
+    return [(sql, params) for sql, params in captured if sql.upper().startswith("SELECT")]
+
+
+def hot_queries() -> dict[str, Query]:
     """The SQL the engine really sends for a claim, a tick and a signal nobody waits for."""
-    found: dict[str, str] = {}
+    found: dict[str, Query] = {}
     with collecting() as backend:
         start_chains(1)
         with capture() as captured:
@@ -34,21 +52,21 @@ def hot_queries() -> dict[str, str]:
         found["signal waiters (batch, locked)"] = _selects(captured)[0]
         with capture() as captured:
             engine.tick()
-        for sql in _selects(captured):
+        for sql, params in _selects(captured):
             table, _, where = sql.partition(" WHERE ")
             if "django_ai_workflows_workflowrun" not in table or "FOR UPDATE" not in where:
                 continue  # the events app's own timer source, or not a claiming query
             if "wake_at" in where:
-                found.setdefault("due timers (batch, skip locked)", sql)
+                found.setdefault("due timers (batch, skip locked)", (sql, params))
             elif "updated_at" in where:
-                found.setdefault("lost deliveries (recovery)", sql)
+                found.setdefault("lost deliveries (recovery)", (sql, params))
     populate.delete_runs("name = %s AND created_at > now() - interval '1 hour'", ["bench_chain"])
     return found
 
 
-def explain(sql: str) -> list[str]:
+def explain(sql: str, params: Any = None) -> list[str]:
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(f"EXPLAIN (ANALYZE, COSTS OFF, BUFFERS) {sql}")
+        cur.execute(f"EXPLAIN (ANALYZE, COSTS OFF, BUFFERS) {sql}", params)
         lines = [row[0] for row in cur.fetchall()]
         transaction.set_rollback(True)
     return lines
@@ -64,7 +82,7 @@ def summary(lines: list[str]) -> str:
 
 
 def report() -> dict[str, list[str]]:
-    plans = {name: explain(sql) for name, sql in hot_queries().items()}
+    plans = {name: explain(*query) for name, query in hot_queries().items()}
     for name, lines in plans.items():
         print(f"\n#### {name}\n\n```\n" + "\n".join(lines) + "\n```", flush=True)
     return plans

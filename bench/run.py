@@ -166,8 +166,8 @@ def main() -> None:
                 level.update(engine_workers.measure(args.quick, variants=n == 0))
             if n == 0 and engine_tasks.available():
                 level.update(engine_tasks.measure(args.quick, variants=True))
-            plan_summary = {label: plans.summary(plans.explain(sql))
-                            for label, sql in plans.hot_queries().items()}
+            plan_summary = {label: plans.summary(plans.explain(*query))
+                            for label, query in plans.hot_queries().items()}
             results.append((name, level, plan_summary))
         figures["levels"] = results
         table("Engine with the Celery backend: empty tables and full tables", [
