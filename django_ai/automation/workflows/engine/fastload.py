@@ -12,8 +12,9 @@ for these runs keep the ordinary path.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connections, router
 from django.db.models import JSONField, QuerySet, TextField, signals
@@ -92,3 +93,21 @@ def runs(queryset: QuerySet[WorkflowRun], size: int) -> list[WorkflowRun]:
         run.__dict__.update(zip(names, _decoded(values, db), strict=True))
         batch.append(run)
     return batch
+
+
+Row = TypeVar("Row")
+
+
+def locked_batches(queryset: QuerySet[WorkflowRun], size: int,
+                   fetch: Callable[[QuerySet[WorkflowRun], int], list[Row]],
+                   pk_of: Callable[[Row], int]) -> Iterator[list[Row]]:
+    """Lock the matching runs in id order, ``size`` at a time (so two callers queue rather
+    than deadlock), yielding what ``fetch`` makes of each locked slice."""
+    last_id = 0
+    while True:
+        batch = fetch(queryset.filter(pk__gt=last_id).order_by("pk").select_for_update(), size)
+        if batch:
+            yield batch
+            last_id = pk_of(batch[-1])
+        if len(batch) < size:
+            return

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection
@@ -78,18 +80,15 @@ class Outcome:
         self.set_aside += len(prepared.set_aside)
 
 
-def locked_batches(queryset: QuerySet[WorkflowRun], size: int):
+def locked_batches(queryset: QuerySet[WorkflowRun],
+                   size: int) -> Iterator[list[tuple[Any, ...]]]:
     """Yield the matching runs locked, in id order, ``size`` at a time, as narrow tuples:
     ``(id, name, current_step, resume_step, seq, data as JSON text)``."""
-    last_id = 0
-    while True:
-        batch = list(queryset.filter(pk__gt=last_id).order_by("pk").select_for_update()
-                     .values_list(*_NARROW, Cast("data", TextField()))[:size])
-        if batch:
-            yield batch
-            last_id = batch[-1][0]
-        if len(batch) < size:
-            return
+    return fastload.locked_batches(queryset, size, _narrow_rows, itemgetter(0))
+
+
+def _narrow_rows(locked: QuerySet[WorkflowRun], size: int) -> list[tuple[Any, ...]]:
+    return list(locked.values_list(*_NARROW, Cast("data", TextField()))[:size])
 
 
 @dataclass

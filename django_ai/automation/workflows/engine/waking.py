@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from operator import attrgetter
 from typing import Any
 
 from django.db import transaction
@@ -15,18 +17,10 @@ from .kept import SignalOutcome
 from .payloads import unheld_error
 
 
-def _locked_batches(queryset: QuerySet[WorkflowRun]):
-    """Yield the matching runs locked, in id order, a batch at a time."""
+def _locked_batches(queryset: QuerySet[WorkflowRun]) -> Iterator[list[WorkflowRun]]:
+    """Yield the matching runs locked, in id order, a batch at a time, as instances."""
     size = int(ai_settings()["SIGNAL_BATCH_SIZE"])
-    last_id = 0
-    while True:
-        batch = fastload.runs(queryset.filter(pk__gt=last_id).order_by("pk").select_for_update(),
-                              size)
-        if batch:
-            yield batch
-            last_id = batch[-1].pk
-        if len(batch) < size:
-            return
+    return fastload.locked_batches(queryset, size, fastload.runs, attrgetter("pk"))
 
 
 def _signal_one(name: str, payload: dict[str, Any], run_id: int) -> SignalOutcome:
